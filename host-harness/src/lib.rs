@@ -1,0 +1,1 @@
+//! logward harness

@@ -1,0 +1,259 @@
+//! Compiled conditions and their evaluation against the fields found in one record.
+
+use std::borrow::Cow;
+
+use logward_sdk::{Fields, Node, Num, Record, Scalar, Shape, Token};
+use regex::Regex;
+
+use crate::ops::cidr::Cidr;
+use crate::ops::glob::Glob;
+use crate::ops::text::Needle;
+
+/// A condition compiled once (see [`crate::Compiler`]), evaluated per record.
+#[derive(Debug, Clone)]
+pub struct Condition {
+    pub(crate) expr: Expr,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    All(Vec<Expr>),
+    Any(Vec<Expr>),
+    Not(Box<Expr>),
+    Test(Test),
+    /// Free text: some string value of the record contains one of these (case-insensitive).
+    Keywords(Vec<Needle>),
+    Const(bool),
+}
+
+/// How a test combines several matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quantifier {
+    Any,
+    All,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Test {
+    /// Field id in the compiler's [`logward_sdk::FieldSet`].
+    pub field: usize,
+    pub matcher: Matcher,
+    /// Over the listed values: any one matches (default) or every one does (Sigma `|all`).
+    pub values: Quantifier,
+    /// Over the values found in the record (arrays, repeated paths): any (default) or all.
+    pub elements: Quantifier,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Literal {
+    Text(Needle),
+    Glob(Glob),
+    Num(f64),
+    Bool(bool),
+    /// Matches null, and also an absent field (see [`Matcher::Equals`]).
+    Null,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum Matcher {
+    Exists(bool),
+    Equals(Vec<Literal>),
+    Contains(Vec<Needle>),
+    StartsWith(Vec<Needle>),
+    EndsWith(Vec<Needle>),
+    Regex(Vec<Regex>),
+    Cidr(Vec<Cidr>),
+    Compare(Cmp, f64),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cmp {
+    Gt,
+    Gte,
+    Lt,
+    Lte,
+}
+
+/// One leaf value found in the record, read once per test.
+struct Leaf<'a> {
+    text: Cow<'a, str>,
+    num: Option<f64>,
+    kind: LeafKind,
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum LeafKind {
+    Null,
+    Bool(bool),
+    Num,
+    Str,
+}
+
+impl<'a> Leaf<'a> {
+    fn from_scalar(s: Scalar<'a>) -> Leaf<'a> {
+        match s {
+            Scalar::Null => Leaf { text: Cow::Borrowed("null"), num: None, kind: LeafKind::Null },
+            Scalar::Bool(b) => {
+                Leaf { text: Cow::Borrowed(if b { "true" } else { "false" }), num: None, kind: LeafKind::Bool(b) }
+            }
+            Scalar::Num(n) => Leaf { text: Cow::Owned(n.to_text().into_owned()), num: n.as_f64(), kind: LeafKind::Num },
+            Scalar::Str(s) => {
+                let text = s.text();
+                let num = parse_number(&text);
+                Leaf { text, num, kind: LeafKind::Str }
+            }
+        }
+    }
+}
+
+fn parse_number(t: &str) -> Option<f64> {
+    let t = t.trim();
+    if t.is_empty() || t.len() > 40 {
+        return None;
+    }
+    Num::Text(t.as_bytes()).as_f64().filter(|f| f.is_finite())
+}
+
+/// The scalar leaves under the nodes found for a field: arrays are flattened (iteratively),
+/// objects contribute nothing.
+fn leaves<'a>(nodes: &[Node<'a>]) -> Vec<Leaf<'a>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<Node<'a>> = nodes.iter().rev().copied().collect();
+    while let Some(n) = stack.pop() {
+        match n.shape() {
+            Ok(Shape::Scalar) => {
+                if let Ok(Some(s)) = n.scalar() {
+                    out.push(Leaf::from_scalar(s));
+                }
+            }
+            Ok(Shape::Array) => {
+                if let Ok(Some(items)) = n.elements() {
+                    let mut children: Vec<Node<'a>> = items.map_while(Result::ok).collect();
+                    children.reverse();
+                    stack.extend(children);
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+impl Literal {
+    fn matches(&self, leaf: &Leaf<'_>) -> bool {
+        match self {
+            Literal::Null => leaf.kind == LeafKind::Null,
+            Literal::Bool(b) => match leaf.kind {
+                LeafKind::Bool(v) => v == *b,
+                LeafKind::Str => leaf.text.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
+                _ => false,
+            },
+            Literal::Num(f) => leaf.num == Some(*f),
+            Literal::Text(n) => n.equals(&leaf.text) || (leaf.kind == LeafKind::Num && parse_number(n.as_str()) == leaf.num && leaf.num.is_some()),
+            Literal::Glob(g) => leaf.kind != LeafKind::Null && g.matches(&leaf.text),
+        }
+    }
+}
+
+impl Matcher {
+    /// Does one leaf match value number `i` of this matcher?
+    fn value_count(&self) -> usize {
+        match self {
+            Matcher::Exists(_) | Matcher::Compare(..) => 1,
+            Matcher::Equals(v) => v.len(),
+            Matcher::Contains(v) | Matcher::StartsWith(v) | Matcher::EndsWith(v) => v.len(),
+            Matcher::Regex(v) => v.len(),
+            Matcher::Cidr(v) => v.len(),
+        }
+    }
+
+    fn leaf_matches(&self, i: usize, leaf: &Leaf<'_>) -> bool {
+        let text_leaf = leaf.kind != LeafKind::Null;
+        match self {
+            Matcher::Exists(_) => true,
+            Matcher::Equals(v) => v.get(i).is_some_and(|l| l.matches(leaf)),
+            Matcher::Contains(v) => text_leaf && v.get(i).is_some_and(|n| n.contained_in(&leaf.text)),
+            Matcher::StartsWith(v) => text_leaf && v.get(i).is_some_and(|n| n.starts(&leaf.text)),
+            Matcher::EndsWith(v) => text_leaf && v.get(i).is_some_and(|n| n.ends(&leaf.text)),
+            Matcher::Regex(v) => text_leaf && v.get(i).is_some_and(|r| r.is_match(&leaf.text)),
+            Matcher::Cidr(v) => leaf.kind == LeafKind::Str && v.get(i).is_some_and(|c| c.contains_text(&leaf.text)),
+            Matcher::Compare(cmp, bound) => leaf.num.is_some_and(|x| match cmp {
+                Cmp::Gt => x > *bound,
+                Cmp::Gte => x >= *bound,
+                Cmp::Lt => x < *bound,
+                Cmp::Lte => x <= *bound,
+            }),
+        }
+    }
+}
+
+impl Test {
+    fn eval(&self, fields: &Fields<'_>) -> bool {
+        let nodes = fields.get(self.field);
+        if let Matcher::Exists(want) = self.matcher {
+            return nodes.is_empty() != want;
+        }
+        if nodes.is_empty() {
+            // An absent field equals only `null`.
+            return matches!(&self.matcher, Matcher::Equals(v) if v.iter().any(|l| matches!(l, Literal::Null)));
+        }
+        let leaves = leaves(nodes);
+        if leaves.is_empty() {
+            return false;
+        }
+        let leaf_ok = |leaf: &Leaf<'_>| {
+            let n = self.matcher.value_count();
+            match self.values {
+                Quantifier::Any => (0..n).any(|i| self.matcher.leaf_matches(i, leaf)),
+                Quantifier::All => (0..n).all(|i| self.matcher.leaf_matches(i, leaf)),
+            }
+        };
+        match (self.elements, self.values) {
+            (Quantifier::All, _) => leaves.iter().all(leaf_ok),
+            // `|all` over an array field: every listed value is matched by some element.
+            (Quantifier::Any, Quantifier::All) => {
+                (0..self.matcher.value_count()).all(|i| leaves.iter().any(|l| self.matcher.leaf_matches(i, l)))
+            }
+            (Quantifier::Any, Quantifier::Any) => leaves.iter().any(leaf_ok),
+        }
+    }
+}
+
+fn keywords_match(needles: &[Needle], record: &Record<'_>) -> bool {
+    for t in record.tokens() {
+        let Ok(t) = t else { return false };
+        if let Token::Scalar(Scalar::Str(s)) = t.token {
+            let text = s.text();
+            if needles.iter().any(|n| n.contained_in(&text)) {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+impl Expr {
+    fn eval(&self, fields: &Fields<'_>, record: &Record<'_>) -> bool {
+        match self {
+            Expr::All(items) => items.iter().all(|e| e.eval(fields, record)),
+            Expr::Any(items) => items.iter().any(|e| e.eval(fields, record)),
+            Expr::Not(e) => !e.eval(fields, record),
+            Expr::Test(t) => t.eval(fields),
+            Expr::Keywords(n) => keywords_match(n, record),
+            Expr::Const(b) => *b,
+        }
+    }
+}
+
+impl Condition {
+    /// Evaluates against the values `lookup` found (from the compiler's field set) in `record`.
+    /// A malformed record simply fails to match.
+    pub fn eval(&self, fields: &Fields<'_>, record: &Record<'_>) -> bool {
+        self.expr.eval(fields, record)
+    }
+
+    /// A condition that is always true or always false.
+    pub fn constant(value: bool) -> Condition {
+        Condition { expr: Expr::Const(value) }
+    }
+}

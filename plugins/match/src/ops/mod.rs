@@ -1,0 +1,5 @@
+//! Operators, one concern per file.
+
+pub mod cidr;
+pub mod glob;
+pub mod text;
