@@ -36,6 +36,7 @@ mod path;
 mod plugin;
 mod record;
 mod scalar;
+pub mod stage;
 mod tokens;
 pub mod value;
 

@@ -100,10 +100,8 @@ unsafe fn call<P: Plugin>(
     let out = slot.with(|cell| {
         let mut inst = cell.try_borrow_mut().ok()?;
         let out = inst.handle(&tag, time, input, abi);
-        let buf = inst.output();
-        // v1 buffers end in the NUL the ABI needs; v2 excludes it.
-        let len = if abi == Abi::V1 { buf.len().saturating_sub(1) } else { buf.len() };
-        Some((out, buf.as_ptr(), len))
+        // The buffer ends in a NUL (v1 needs it); the length excludes it.
+        Some((out, inst.output().as_ptr(), inst.output_body().len()))
     });
     (out, record)
 }

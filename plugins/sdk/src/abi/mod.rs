@@ -64,9 +64,14 @@ impl<P: Plugin> Instance<P> {
         }
     }
 
-    /// The output buffer (valid until the next call).
+    /// The output buffer (valid until the next call), NUL-terminated.
     pub fn output(&self) -> &[u8] {
         &self.out
+    }
+
+    /// The output without its NUL terminator.
+    pub fn output_body(&self) -> &[u8] {
+        self.out.strip_suffix(&[0]).unwrap_or(&self.out)
     }
 
     /// Loads `<NAME>.json` from the search directories and builds the plugin.
@@ -100,7 +105,7 @@ impl<P: Plugin> Instance<P> {
                     "the host passed no record ({len} bytes could not be copied into wasm memory)"
                 );
                 self.write_error_only(&msg);
-                return self.finish(Output::Buffer, abi, false);
+                return self.finish(Output::Buffer, abi);
             }
             Input::Bytes { record, nul_follows } => (record, nul_follows),
         };
@@ -125,7 +130,7 @@ impl<P: Plugin> Instance<P> {
                 let why = self.init_error.as_ref().map_or_else(|| "not initialized".to_string(), |e| e.to_string());
                 if P::FAIL_CLOSED {
                     self.write_error_only(&format!("plugin unavailable ({why}); record withheld"));
-                    return self.finish(Output::Buffer, abi, nul_follows);
+                    return self.finish(Output::Buffer, abi);
                 }
                 mark_error(&mut rec, P::NAME, &format!("plugin unavailable ({why})"));
                 Verdict::Keep
@@ -150,7 +155,7 @@ impl<P: Plugin> Instance<P> {
                 }
             }
         }
-        self.finish(Output::Buffer, abi, nul_follows)
+        self.finish(Output::Buffer, abi)
     }
 
     /// Writes a record holding only `logward_error`, in the last known format.
@@ -172,18 +177,18 @@ impl<P: Plugin> Instance<P> {
         }
         self.out.clear();
         self.out.extend_from_slice(record);
-        self.finish(Output::Buffer, abi, nul_follows)
+        self.finish(Output::Buffer, abi)
     }
 
-    /// Makes the output buffer fit the ABI: v1 needs a NUL terminator, and msgpack under v1
-    /// must not contain 0x00 (the host would cut the record there and corrupt the chunk).
-    fn finish(&mut self, out: Output, abi: Abi, _nul_follows: bool) -> Output {
-        if abi == Abi::V1 {
-            if self.last_format == Format::Msgpack && self.out.contains(&0) {
-                self.wrap_msgpack_with_nul();
-            }
-            self.out.push(0);
+    /// Makes the output buffer fit the ABI: v1 reads a C string, and msgpack under v1 must not
+    /// contain 0x00 (the host would cut the record there and corrupt the chunk). The buffer is
+    /// NUL-terminated under v2 too (the length excludes it), so a v2 export configured on a v1
+    /// host still returns a proper C string.
+    fn finish(&mut self, out: Output, abi: Abi) -> Output {
+        if abi == Abi::V1 && self.last_format == Format::Msgpack && self.out.contains(&0) {
+            self.wrap_msgpack_with_nul();
         }
+        self.out.push(0);
         out
     }
 
