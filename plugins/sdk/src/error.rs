@@ -5,14 +5,14 @@ use std::fmt;
 /// A record could not be read or edited. Carries the byte offset where reading stopped so a
 /// plugin's error field can point at the problem without echoing record content (which may be
 /// a secret).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Error {
     pub kind: ErrorKind,
     /// Byte offset into the record where the problem was found.
     pub at: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
     /// Input ended inside a value.
     UnexpectedEnd,
@@ -24,8 +24,8 @@ pub enum ErrorKind {
     TooDeep,
     /// The record body is not a map/object.
     NotAnObject,
-    /// A path cannot be created because a value on its way is not an object.
-    NotAContainer { path: String },
+    /// A path cannot be set: a value on the way is not an object (or the path has an index).
+    NotAContainer,
     /// Two edits overlap without one containing the other.
     OverlappingEdits,
 }
@@ -57,8 +57,8 @@ impl fmt::Display for Error {
                 self.at
             ),
             ErrorKind::NotAnObject => write!(f, "record body is not a map/object"),
-            ErrorKind::NotAContainer { path } => {
-                write!(f, "cannot set a field under `{path}`: it is not an object")
+            ErrorKind::NotAContainer => {
+                write!(f, "cannot set the field: a value on its path is not an object (byte {})", self.at)
             }
             ErrorKind::OverlappingEdits => write!(f, "internal: two edits overlap"),
         }

@@ -125,40 +125,88 @@ impl<'a> Node<'a> {
         Ok(Some(Elements { node: *self, pos, remaining, first: true, pending: None, done: false }))
     }
 
+    /// Calls `f(key, value)` for each member of an object until it returns false. Returns the
+    /// object's location when the end was reached, `Ok(None)` when stopped early or when this is
+    /// not an object. The fastest way to look at members.
+    pub fn for_each_member(&self, mut f: impl FnMut(Str<'a>, Node<'a>) -> bool) -> Result<Option<ObjectLoc>> {
+        if self.shape()? != Shape::Object {
+            return Ok(None);
+        }
+        let (src, format) = (self.src, self.format);
+        let mut visit = |k: Str<'a>, v: usize| f(k, Node::new(src, v, format));
+        Ok(match format {
+            Format::Json => json::scan_members(src, self.at, &mut visit)?.map(|(close, len)| ObjectLoc {
+                start: self.at,
+                header_end: self.at + 1,
+                close,
+                end: close + 1,
+                len,
+            }),
+            Format::Msgpack => msgpack::scan_members(src, self.at, &mut visit)?
+                .map(|(end, len, header_end)| ObjectLoc { start: self.at, header_end, close: end, end, len }),
+        })
+    }
+
     /// The first member named `key` (decoded comparison), if this is an object that has one.
     pub fn get(&self, key: &str) -> Result<Option<Node<'a>>> {
-        let Some(members) = self.members()? else {
-            return Ok(None);
-        };
-        for m in members {
-            let (k, v) = m?;
+        let mut found = None;
+        self.for_each_member(|k, v| {
             if k.eq_str(key) {
-                return Ok(Some(v));
+                found = Some(v);
+                return false;
             }
-        }
-        Ok(None)
+            true
+        })?;
+        Ok(found)
     }
 
     /// Location data needed to insert members into this object or replace it whole.
     pub fn object_loc(&self) -> Result<Option<ObjectLoc>> {
-        let Some(mut members) = self.members()? else {
-            return Ok(None);
-        };
-        let mut len = 0u32;
-        for m in members.by_ref() {
-            m?;
-            len += 1;
-        }
-        let header_end = match self.format {
-            Format::Json => self.at + 1,
-            Format::Msgpack => msgpack::read_head(self.src, self.at)?.1,
-        };
-        let (close, end) = match self.format {
-            Format::Json => (members.pos, members.pos + 1),
-            Format::Msgpack => (members.pos, members.pos),
-        };
-        Ok(Some(ObjectLoc { start: self.at, header_end, close, end, len }))
+        Ok(match self.search(None)? {
+            Search::Absent(loc) => Some(loc),
+            Search::Found(_) | Search::NotAnObject => None,
+        })
     }
+
+    /// One pass over an object's members: the first member named `key`, or (when there is none,
+    /// or `key` is `None`) where the object ends. Also collects every member into `index`.
+    pub(crate) fn search_indexing(
+        &self,
+        key: Option<&str>,
+        mut index: Option<&mut Vec<(Str<'a>, Node<'a>)>>,
+    ) -> Result<Search<'a>> {
+        if self.shape()? != Shape::Object {
+            return Ok(Search::NotAnObject);
+        }
+        let mut found = None;
+        let end = self.for_each_member(|k, v| {
+            if let Some(index) = index.as_deref_mut() {
+                index.push((k, v));
+                return true;
+            }
+            if key.is_some_and(|key| k.eq_str(key)) {
+                found = Some(v);
+                return false;
+            }
+            true
+        })?;
+        Ok(match (found, end) {
+            (Some(v), _) => Search::Found(v),
+            (None, Some(loc)) => Search::Absent(loc),
+            (None, None) => Search::NotAnObject,
+        })
+    }
+
+    pub(crate) fn search(&self, key: Option<&str>) -> Result<Search<'a>> {
+        self.search_indexing(key, None)
+    }
+}
+
+/// Result of [`Node::search`].
+pub(crate) enum Search<'a> {
+    Found(Node<'a>),
+    Absent(ObjectLoc),
+    NotAnObject,
 }
 
 /// Iterator over `(key, value)` of an object. Values are skipped only when the iterator moves on.

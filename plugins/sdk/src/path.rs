@@ -137,6 +137,13 @@ impl<'a> Fields<'a> {
     pub fn first(&self, id: usize) -> Option<Node<'a>> {
         self.get(id).first().copied()
     }
+    /// Adds the values that a lookup with the same [`FieldSet`] found in another document
+    /// (e.g. a view a plugin built of a free-text line), so one rule evaluation sees both.
+    pub fn merge(&mut self, other: Fields<'a>) {
+        for (mine, theirs) in self.found.iter_mut().zip(other.found) {
+            mine.extend(theirs);
+        }
+    }
     fn take(mut self, id: usize) -> Vec<Node<'a>> {
         self.found.get_mut(id).map(std::mem::take).unwrap_or_default()
     }
@@ -214,15 +221,13 @@ impl FieldSet {
             children.clear();
             match node.shape()? {
                 Shape::Object if !t.keys.is_empty() => {
-                    if let Some(members) = node.members()? {
-                        for m in members {
-                            let (k, v) = m?;
-                            let key = k.text();
-                            if let Some(n) = self.child_by_key(at, &key) {
-                                children.push((v, n));
-                            }
+                    node.for_each_member(|k, v| {
+                        let key = k.text();
+                        if let Some(n) = self.child_by_key(at, &key) {
+                            children.push((v, n));
                         }
-                    }
+                        true
+                    })?;
                 }
                 Shape::Array => {
                     if let Some(elements) = node.elements()? {
@@ -296,6 +301,20 @@ mod tests {
         assert_eq!(texts("kubernetes.labels[\"compliance.sox\"]", rec), vec!["\"true\""]);
         assert_eq!(texts("spec.missing", rec), Vec::<String>::new());
         assert_eq!(texts("n", rec), vec!["[[1,2],[3]]"]);
+    }
+
+    #[test]
+    fn merged_fields_hold_values_from_both_documents() {
+        let paths: Vec<FieldPath> = ["a", "b.c", "d"].iter().map(|s| p(s)).collect();
+        let set = FieldSet::new(&paths);
+        let first = br#"{"a":1,"d":"x"}"#;
+        let second = br#"{"b":{"c":2},"d":"y"}"#;
+        let mut f = set.lookup(Node::root(first, Format::Json).unwrap()).unwrap();
+        f.merge(set.lookup(Node::root(second, Format::Json).unwrap()).unwrap());
+        let raw = |id| f.get(id).iter().map(|n| String::from_utf8(n.raw().unwrap().to_vec()).unwrap()).collect::<Vec<_>>();
+        assert_eq!(raw(0), vec!["1"]);
+        assert_eq!(raw(1), vec!["2"]);
+        assert_eq!(raw(2), vec!["\"x\"", "\"y\""]);
     }
 
     #[test]

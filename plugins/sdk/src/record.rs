@@ -8,7 +8,10 @@ use std::ops::Range;
 use serde_json::Value;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::node::{Node, Shape};
+use std::cell::OnceCell;
+
+use crate::node::{Node, Search, Shape};
+use crate::scalar::Str;
 use crate::path::{FieldPath, FieldSet, Fields, Segment};
 use crate::tokens::{ObjectLoc, Tokens};
 use crate::{json, msgpack, value, Format};
@@ -31,11 +34,19 @@ pub struct Record<'a> {
     format: Format,
     replaces: Vec<(Range<usize>, Replacement)>,
     inserts: Vec<Insert>,
+    /// Top-level members and where the root object ends, read once on first use: plugins
+    /// mostly set and read top-level fields, and each would otherwise rescan the record.
+    root_index: OnceCell<Result<RootIndex<'a>>>,
+}
+
+struct RootIndex<'a> {
+    members: Vec<(Str<'a>, Node<'a>)>,
+    loc: ObjectLoc,
 }
 
 impl<'a> Record<'a> {
     pub fn new(src: &'a [u8], format: Format) -> Self {
-        Record { src, format, replaces: Vec::new(), inserts: Vec::new() }
+        Record { src, format, replaces: Vec::new(), inserts: Vec::new(), root_index: OnceCell::new() }
     }
 
     /// The record as received (JSON text or msgpack bytes).
@@ -54,6 +65,26 @@ impl<'a> Record<'a> {
             return Err(Error::new(ErrorKind::NotAnObject, root.start()));
         }
         Ok(root)
+    }
+
+    fn index(&self) -> Result<&RootIndex<'a>> {
+        self.root_index
+            .get_or_init(|| {
+                let root = self.root()?;
+                let mut members = Vec::with_capacity(16);
+                match root.search_indexing(None, Some(&mut members))? {
+                    Search::Absent(loc) => Ok(RootIndex { members, loc }),
+                    _ => Err(Error::new(ErrorKind::NotAnObject, 0)),
+                }
+            })
+            .as_ref()
+            .map_err(|e| *e)
+    }
+
+    /// The first top-level member named `key` (exact key, decoded). The record's top level is
+    /// indexed on first use, so any number of these cost one scan.
+    pub fn member(&self, key: &str) -> Result<Option<Node<'a>>> {
+        Ok(self.index()?.members.iter().find(|(k, _)| k.eq_str(key)).map(|(_, v)| *v))
     }
 
     /// Every token of the record, with spans, for plugins that walk all of it.
@@ -111,52 +142,59 @@ impl<'a> Record<'a> {
     /// deepest existing object on the path, creating the missing objects. Setting several fields
     /// under one new object (`logward.mask`, then `logward.comply`) builds one object.
     pub fn set(&mut self, path: &FieldPath, value: Value) -> Result<()> {
-        let keys: Vec<&str> = path
-            .segments()
-            .iter()
-            .map(|s| match s {
-                Segment::Key(k) => Ok(k.as_str()),
-                Segment::Index(_) => Err(Error::new(
-                    ErrorKind::NotAContainer { path: path.as_str().to_string() },
-                    0,
-                )),
-            })
-            .collect::<Result<_>>()?;
+        let not_a_key = || Error::new(ErrorKind::NotAContainer, 0);
+        let keys = path.segments();
+        if keys.iter().any(|s| matches!(s, Segment::Index(_))) {
+            return Err(not_a_key());
+        }
+        let key_at = |i: usize| match &keys[i] {
+            Segment::Key(k) => k.as_str(),
+            Segment::Index(_) => "",
+        };
         let mut obj = self.root()?;
-        for (depth, key) in keys.iter().enumerate() {
+        for depth in 0..keys.len() {
+            let key = key_at(depth);
             let rest = &keys[depth + 1..];
             let loc_start = obj.start();
-            if let Some(ins) = self.inserts.iter_mut().find(|i| i.obj.start == loc_start && i.key == *key) {
-                return merge_into(&mut ins.value, rest, value, path);
+            if let Some(ins) = self.inserts.iter_mut().find(|i| i.obj.start == loc_start && i.key == key) {
+                return merge_into(&mut ins.value, rest, value);
             }
-            let child = obj.get(key)?;
-            if let Some(child) = child {
-                let span = child.span()?;
-                if let Some((_, Replacement::Value(pending))) = self.replaces.iter_mut().find(|(s, _)| *s == span) {
-                    return merge_into(pending, rest, value, path);
+            let search = if depth == 0 {
+                let index = self.index()?;
+                match index.members.iter().find(|(k, _)| k.eq_str(key)) {
+                    Some((_, v)) => Search::Found(*v),
+                    None => Search::Absent(index.loc),
                 }
-            }
-            match child {
-                Some(child) if rest.is_empty() => {
+            } else {
+                obj.search(Some(key))?
+            };
+            match search {
+                Search::Found(child) => {
                     let span = child.span()?;
-                    self.replace(span, value);
-                    return Ok(());
+                    if let Some((_, Replacement::Value(pending))) = self.replaces.iter_mut().find(|(s, _)| *s == span) {
+                        return merge_into(pending, rest, value);
+                    }
+                    if rest.is_empty() {
+                        self.replace(span, value);
+                        return Ok(());
+                    }
+                    if child.shape()? != Shape::Object {
+                        return Err(Error::new(ErrorKind::NotAContainer, child.start()));
+                    }
+                    obj = child;
                 }
-                Some(child) if child.shape()? == Shape::Object => obj = child,
-                Some(_) => {
-                    let prefix = keys[..=depth].join(".");
-                    return Err(Error::new(ErrorKind::NotAContainer { path: prefix }, obj.start()));
-                }
-                None => {
-                    let loc = obj.object_loc()?.ok_or_else(|| Error::new(ErrorKind::NotAnObject, loc_start))?;
+                Search::Absent(loc) => {
                     let nested = rest.iter().rev().fold(value, |v, k| {
                         let mut m = serde_json::Map::new();
-                        m.insert((*k).to_string(), v);
+                        if let Segment::Key(k) = k {
+                            m.insert(k.clone(), v);
+                        }
                         Value::Object(m)
                     });
-                    self.inserts.push(Insert { obj: loc, key: (*key).to_string(), value: nested });
+                    self.inserts.push(Insert { obj: loc, key: key.to_string(), value: nested });
                     return Ok(());
                 }
+                Search::NotAnObject => return Err(Error::new(ErrorKind::NotAnObject, loc_start)),
             }
         }
         Ok(())
@@ -164,6 +202,25 @@ impl<'a> Record<'a> {
 
     /// Writes the record with all edits applied, in the record's format.
     pub fn write(&self, out: &mut Vec<u8>) -> Result<()> {
+        // The common edit: fields appended to one object, nothing replaced. No bookkeeping.
+        if self.replaces.is_empty() {
+            if let Some(first) = self.inserts.first() {
+                if self.inserts.iter().all(|i| i.obj.start == first.obj.start) {
+                    let loc = &first.obj;
+                    out.reserve(self.src.len() + 64);
+                    if self.format == Format::Msgpack {
+                        out.extend_from_slice(self.src.get(..loc.start).unwrap_or_default());
+                        msgpack::write_map_header(out, loc.len.saturating_add(self.inserts.len() as u32));
+                        out.extend_from_slice(self.src.get(loc.header_end..loc.close).unwrap_or_default());
+                    } else {
+                        out.extend_from_slice(self.src.get(..loc.close).unwrap_or_default());
+                    }
+                    self.write_members(out, loc, self.inserts.iter());
+                    out.extend_from_slice(self.src.get(loc.close..).unwrap_or_default());
+                    return Ok(());
+                }
+            }
+        }
         let mut replaces: Vec<&(Range<usize>, Replacement)> = self.replaces.iter().collect();
         replaces.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));
         // Keep outermost replacements; an edit inside a replaced value is moot.
@@ -232,22 +289,7 @@ impl<'a> Record<'a> {
                 Op::Members(loc, members) => {
                     out.extend_from_slice(self.src.get(pos..loc.close).unwrap_or_default());
                     pos = pos.max(loc.close);
-                    for (i, ins) in members.iter().enumerate() {
-                        match self.format {
-                            Format::Json => {
-                                if loc.len > 0 || i > 0 {
-                                    out.push(b',');
-                                }
-                                json::write_str(out, &ins.key);
-                                out.push(b':');
-                                value::write_json(out, &ins.value);
-                            }
-                            Format::Msgpack => {
-                                msgpack::write_str(out, &ins.key);
-                                msgpack::write_value(out, &ins.value);
-                            }
-                        }
-                    }
+                    self.write_members(out, loc, members.iter().copied());
                 }
             }
         }
@@ -257,17 +299,42 @@ impl<'a> Record<'a> {
 }
 
 /// Sets `rest` inside a value this plugin is already inserting.
-fn merge_into(target: &mut Value, rest: &[&str], value: Value, path: &FieldPath) -> Result<()> {
+impl Record<'_> {
+    /// Writes inserted members at an object's insertion point.
+    fn write_members<'i>(&self, out: &mut Vec<u8>, loc: &ObjectLoc, members: impl Iterator<Item = &'i Insert>) {
+        for (i, ins) in members.enumerate() {
+            match self.format {
+                Format::Json => {
+                    if loc.len > 0 || i > 0 {
+                        out.push(b',');
+                    }
+                    json::write_str(out, &ins.key);
+                    out.push(b':');
+                    value::write_json(out, &ins.value);
+                }
+                Format::Msgpack => {
+                    msgpack::write_str(out, &ins.key);
+                    msgpack::write_value(out, &ins.value);
+                }
+            }
+        }
+    }
+}
+
+fn merge_into(target: &mut Value, rest: &[Segment], value: Value) -> Result<()> {
     let mut cur = target;
     for (i, key) in rest.iter().enumerate() {
+        let Segment::Key(key) = key else {
+            return Err(Error::new(ErrorKind::NotAContainer, 0));
+        };
         let Value::Object(map) = cur else {
-            return Err(Error::new(ErrorKind::NotAContainer { path: path.as_str().to_string() }, 0));
+            return Err(Error::new(ErrorKind::NotAContainer, 0));
         };
         if i + 1 == rest.len() {
-            map.insert((*key).to_string(), value);
+            map.insert(key.clone(), value);
             return Ok(());
         }
-        cur = map.entry((*key).to_string()).or_insert_with(|| Value::Object(serde_json::Map::new()));
+        cur = map.entry(key.clone()).or_insert_with(|| Value::Object(serde_json::Map::new()));
     }
     *cur = value;
     Ok(())

@@ -18,6 +18,10 @@ pub fn encode(out: &mut Vec<u8>, value: &Value, format: Format) {
 
 /// Writes compact JSON without recursion.
 pub fn write_json(out: &mut Vec<u8>, value: &Value) {
+    // Scalars (most inserted values) need no work stack.
+    if write_json_scalar(out, value) {
+        return;
+    }
     enum Item<'v> {
         Val(&'v Value),
         Key(&'v str, bool),
@@ -49,7 +53,10 @@ pub fn write_json(out: &mut Vec<u8>, value: &Value) {
             Value::Null => out.extend_from_slice(b"null"),
             Value::Bool(true) => out.extend_from_slice(b"true"),
             Value::Bool(false) => out.extend_from_slice(b"false"),
-            Value::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Number(n) => {
+                use std::io::Write as _;
+                let _ = write!(out, "{n}");
+            }
             Value::String(s) => write_str(out, s),
             Value::Array(items) => {
                 out.push(b'[');
@@ -71,6 +78,21 @@ pub fn write_json(out: &mut Vec<u8>, value: &Value) {
             }
         }
     }
+}
+
+fn write_json_scalar(out: &mut Vec<u8>, value: &Value) -> bool {
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => {
+            use std::io::Write as _;
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => write_str(out, s),
+        Value::Array(_) | Value::Object(_) => return false,
+    }
+    true
 }
 
 /// Shortest text that reads back as the same f64 (JSON has no NaN/Infinity: those become null).

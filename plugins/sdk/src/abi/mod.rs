@@ -27,7 +27,7 @@ pub enum Input<'a> {
 /// What the export returns, before it becomes a pointer.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Output {
-    /// Drop the record (v1: NULL; v2: 0).
+    /// Drop the record (v1: an empty string; v2: 0).
     Drop,
     /// Return the input unchanged, pointing at the host's own copy.
     Input,

@@ -129,3 +129,25 @@ pub(crate) fn read_key(src: &[u8], i: usize) -> Result<(Str<'_>, usize)> {
         }
     }
 }
+
+/// Walks the members of the map whose header is at `at`, calling `f(key, value_start)`; `f`
+/// returns false to stop. Returns `Some((end, len, header_end))` when the end was reached.
+pub(crate) fn scan_members<'a>(
+    src: &'a [u8],
+    at: usize,
+    mut f: impl FnMut(Str<'a>, usize) -> bool,
+) -> Result<Option<(usize, u32, usize)>> {
+    let (len, header_end) = match read_head(src, at)? {
+        (Head::Map(n), next) => (n, next),
+        _ => return Err(Error::new(ErrorKind::NotAnObject, at)),
+    };
+    let mut pos = header_end;
+    for _ in 0..len {
+        let (key, v) = read_key(src, pos)?;
+        if !f(key, v) {
+            return Ok(None);
+        }
+        pos = skip_value(src, v)?;
+    }
+    Ok(Some((pos, len, header_end)))
+}
