@@ -19,7 +19,7 @@ use crate::{json, msgpack, value, Format};
 struct Insert {
     obj: ObjectLoc,
     key: String,
-    value: Value,
+    value: Replacement,
 }
 
 /// What replaces a span: a value (encoded when written, and still editable by `set`) or bytes
@@ -157,7 +157,10 @@ impl<'a> Record<'a> {
             let rest = &keys[depth + 1..];
             let loc_start = obj.start();
             if let Some(ins) = self.inserts.iter_mut().find(|i| i.obj.start == loc_start && i.key == key) {
-                return merge_into(&mut ins.value, rest, value);
+                return match &mut ins.value {
+                    Replacement::Value(pending) => merge_into(pending, rest, value),
+                    Replacement::Encoded(_) => Err(Error::new(ErrorKind::NotAContainer, loc_start)),
+                };
             }
             let search = if depth == 0 {
                 let index = self.index()?;
@@ -191,12 +194,22 @@ impl<'a> Record<'a> {
                         }
                         Value::Object(m)
                     });
-                    self.inserts.push(Insert { obj: loc, key: key.to_string(), value: nested });
+                    self.inserts.push(Insert { obj: loc, key: key.to_string(), value: Replacement::Value(nested) });
                     return Ok(());
                 }
                 Search::NotAnObject => return Err(Error::new(ErrorKind::NotAnObject, loc_start)),
             }
         }
+        Ok(())
+    }
+
+    /// Appends member `key` to the record's top-level object with a value already encoded in
+    /// the record's format (JSON text or msgpack). For plugins that build their output bytes
+    /// directly: no `serde_json::Value`, no re-encoding. The caller guarantees `bytes` is one
+    /// valid value and that `key` is not already present (see [`Record::member`]).
+    pub fn append_encoded(&mut self, key: &str, bytes: Vec<u8>) -> Result<()> {
+        let loc = self.index()?.loc;
+        self.inserts.push(Insert { obj: loc, key: key.to_string(), value: Replacement::Encoded(bytes) });
         Ok(())
     }
 
@@ -310,12 +323,12 @@ impl Record<'_> {
                     }
                     json::write_str(out, &ins.key);
                     out.push(b':');
-                    value::write_json(out, &ins.value);
                 }
-                Format::Msgpack => {
-                    msgpack::write_str(out, &ins.key);
-                    msgpack::write_value(out, &ins.value);
-                }
+                Format::Msgpack => msgpack::write_str(out, &ins.key),
+            }
+            match &ins.value {
+                Replacement::Value(v) => value::encode(out, v, self.format),
+                Replacement::Encoded(bytes) => out.extend_from_slice(bytes),
             }
         }
     }

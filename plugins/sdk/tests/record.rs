@@ -200,3 +200,17 @@ fn escaped_keys_are_found_decoded() {
     let rec = Record::new(text, Format::Json);
     assert!(rec.get(&FieldPath::parse("身份").unwrap()).unwrap().is_some());
 }
+
+#[test]
+fn append_encoded_inserts_bytes_as_given() {
+    for format in [Format::Json, Format::Msgpack] {
+        let bytes = encode(format, &json!({"a": 1}));
+        let mut rec = Record::new(&bytes, format);
+        let value = encode(format, &json!({"seq": 7}));
+        rec.append_encoded("_chain", value).unwrap();
+        rec.set(&FieldPath::parse("b").unwrap(), json!(true)).unwrap();
+        let mut out = Vec::new();
+        rec.write(&mut out).unwrap();
+        assert_eq!(decode(format, &out), json!({"a": 1, "_chain": {"seq": 7}, "b": true}));
+    }
+}
