@@ -14,7 +14,9 @@
 //! `startswith`, `endswith`, `regex`, `cidr`, `exists` (bool), `gt`/`gte`/`lt`/`lte` (number).
 //! Options: `ignore_case` (default false; not for `regex` — use `(?i)`), `values`
 //! (`"any"`/`"all"`: how the listed values combine, default any), `elements` (`"any"`/`"all"`:
-//! how the values found in the record combine when the field is an array, default any).
+//! how the values found in the record combine when the field is an array, default any), `deep`
+//! (default false: objects found at the field contribute nothing; true: every key and scalar
+//! value anywhere under them is a value of the field — a search within a subtree).
 //! Combinators: `{"all": [...]}`, `{"any": [...]}`, `{"not": {...}}`, `{"keywords": [...]}`
 //! (some string value of the record contains one, case-insensitive), and `true`/`false`.
 
@@ -63,7 +65,7 @@ pub struct Compiler {
 
 const OPERATORS: &[&str] =
     &["equals", "glob", "contains", "startswith", "endswith", "regex", "cidr", "exists", "gt", "gte", "lt", "lte"];
-const OPTIONS: &[&str] = &["field", "ignore_case", "values", "elements"];
+const OPTIONS: &[&str] = &["field", "ignore_case", "values", "elements", "deep"];
 
 impl Compiler {
     pub fn new() -> Self {
@@ -135,7 +137,7 @@ impl Compiler {
             if !OPERATORS.contains(&key.as_str()) && !OPTIONS.contains(&key.as_str()) {
                 return Err(err(
                     &format!("{ptr}/{key}"),
-                    format!("unknown key `{key}`; operators: {}; options: ignore_case, values, elements", OPERATORS.join(", ")),
+                    format!("unknown key `{key}`; operators: {}; options: ignore_case, values, elements, deep", OPERATORS.join(", ")),
                 ));
             }
         }
@@ -148,6 +150,7 @@ impl Compiler {
         let ignore_case = flag(obj, "ignore_case", ptr)?;
         let values = quantifier(obj, "values", ptr)?;
         let elements = quantifier(obj, "elements", ptr)?;
+        let deep = flag(obj, "deep", ptr)?;
         let arg = &obj[op];
         let p = format!("{ptr}/{op}");
         let needles = |v: &Value| -> Result<Vec<Needle>, CompileError> {
@@ -183,7 +186,7 @@ impl Compiler {
                 Matcher::Compare(cmp, bound)
             }
         };
-        Ok(Test { field, matcher, values, elements })
+        Ok(Test { field, matcher, values, elements, deep })
     }
 }
 

@@ -42,6 +42,8 @@ pub(crate) struct Test {
     pub values: Quantifier,
     /// Over the values found in the record (arrays, repeated paths): any (default) or all.
     pub elements: Quantifier,
+    /// Objects found at the field contribute their keys and every scalar under them.
+    pub deep: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -114,9 +116,9 @@ fn parse_number(t: &str) -> Option<f64> {
     Num::Text(t.as_bytes()).as_f64().filter(|f| f.is_finite())
 }
 
-/// The scalar leaves under the nodes found for a field: arrays are flattened (iteratively),
-/// objects contribute nothing.
-fn leaves<'a>(nodes: &[Node<'a>]) -> Vec<Leaf<'a>> {
+/// The scalar leaves under the nodes found for a field: arrays are flattened (iteratively);
+/// objects contribute nothing, or with `deep` their keys and everything under them.
+fn leaves<'a>(nodes: &[Node<'a>], deep: bool) -> Vec<Leaf<'a>> {
     let mut out = Vec::new();
     let mut stack: Vec<Node<'a>> = nodes.iter().rev().copied().collect();
     while let Some(n) = stack.pop() {
@@ -129,6 +131,17 @@ fn leaves<'a>(nodes: &[Node<'a>]) -> Vec<Leaf<'a>> {
             Ok(Shape::Array) => {
                 if let Ok(Some(items)) = n.elements() {
                     let mut children: Vec<Node<'a>> = items.map_while(Result::ok).collect();
+                    children.reverse();
+                    stack.extend(children);
+                }
+            }
+            Ok(Shape::Object) if deep => {
+                if let Ok(Some(members)) = n.members() {
+                    let mut children: Vec<Node<'a>> = Vec::new();
+                    for (key, value) in members.map_while(Result::ok) {
+                        out.push(Leaf::from_scalar(Scalar::Str(key)));
+                        children.push(value);
+                    }
                     children.reverse();
                     stack.extend(children);
                 }
@@ -197,7 +210,7 @@ impl Test {
             // An absent field equals only `null`.
             return matches!(&self.matcher, Matcher::Equals(v) if v.iter().any(|l| matches!(l, Literal::Null)));
         }
-        let leaves = leaves(nodes);
+        let leaves = leaves(nodes, self.deep);
         if leaves.is_empty() {
             return false;
         }
@@ -255,5 +268,39 @@ impl Condition {
     /// A condition that is always true or always false.
     pub fn constant(value: bool) -> Condition {
         Condition { expr: Expr::Const(value) }
+    }
+
+    /// Field ids of which at least one must be present (found by the lookup) for this condition
+    /// to be true; `None` when it can be true with every field absent (`not`, `exists: false`,
+    /// `equals: null`, `keywords`, `true`). A caller can skip [`Condition::eval`] when none of
+    /// them was found: the usual case, since most rules name fields most records lack.
+    pub fn required_fields(&self) -> Option<Vec<usize>> {
+        self.expr.required_fields()
+    }
+}
+
+impl Expr {
+    fn required_fields(&self) -> Option<Vec<usize>> {
+        match self {
+            Expr::Const(false) => Some(Vec::new()),
+            Expr::Const(true) | Expr::Not(_) | Expr::Keywords(_) => None,
+            Expr::Test(t) => match &t.matcher {
+                Matcher::Exists(false) => None,
+                Matcher::Equals(v) if v.iter().any(|l| matches!(l, Literal::Null)) => None,
+                _ => Some(vec![t.field]),
+            },
+            // Every item must hold: any item's requirement is one; take the narrowest.
+            Expr::All(items) => items.iter().filter_map(Expr::required_fields).min_by_key(Vec::len),
+            // Some item must hold: one of their requirements, unless an item has none.
+            Expr::Any(items) => {
+                let mut ids = Vec::new();
+                for item in items {
+                    ids.extend(item.required_fields()?);
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                Some(ids)
+            }
+        }
     }
 }

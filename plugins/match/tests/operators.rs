@@ -127,6 +127,23 @@ fn quantifiers() {
 }
 
 #[test]
+fn deep_searches_keys_and_values_under_an_object() {
+    // An object found at the field contributes nothing unless `deep` is set.
+    assert!(!eval(json!({"field": "objectRef", "contains": "password"})));
+    assert!(eval(json!({"field": "objectRef", "contains": "password", "deep": true})));
+    assert!(eval(json!({"field": "objectRef", "equals": "namespace", "deep": true})), "keys are values too");
+    assert!(!eval(json!({"field": "objectRef", "equals": "verb", "deep": true})), "only under the field");
+    // Nested objects and arrays below it are reached.
+    assert!(eval(json!({"field": "requestObject", "equals": true, "deep": true})));
+    assert!(eval(json!({"field": "requestObject", "equals": "privileged", "deep": true})));
+    assert!(eval(json!({"field": "user", "glob": "*@example.com", "deep": true})));
+    // Scalars at the field behave as without `deep`.
+    assert!(eval(json!({"field": "verb", "equals": "get", "deep": true})));
+    let mut c = Compiler::new();
+    assert_eq!(c.compile(&json!({"field": "a", "equals": 1, "deep": "yes"}), "").unwrap_err().pointer, "/deep");
+}
+
+#[test]
 fn dotted_keys() {
     assert!(eval(json!({"field": "annotations.authorization.k8s.io/decision", "equals": "forbid"})));
     assert!(eval(json!({"field": "annotations[\"authorization.k8s.io/decision\"]", "equals": "forbid"})));
@@ -182,4 +199,30 @@ fn malformed_records_do_not_match_and_do_not_panic() {
             assert!(!cond.eval(&fields, &rec));
         }
     }
+}
+
+#[test]
+fn required_fields_are_necessary_for_a_match() {
+    let required = |cond: Value| -> Option<Vec<String>> {
+        let mut c = Compiler::new();
+        let condition = c.compile(&cond, "").unwrap();
+        let set = c.field_set();
+        let ids = condition.required_fields()?;
+        // The claim: with none of these fields in the record, the condition is false.
+        let empty = Record::new(b"{}", Format::Json);
+        let fields = empty.lookup(&set).unwrap();
+        assert!(!condition.eval(&fields, &empty), "{cond} is true without its required fields");
+        Some(ids.iter().map(|&id| set.paths()[id].as_str().to_string()).collect())
+    };
+    let s = |v: &[&str]| Some(v.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+    assert_eq!(required(json!({"field": "verb", "equals": "get"})), s(&["verb"]));
+    assert_eq!(required(json!({"all": [{"field": "kind", "equals": "Event"}, {"any": [{"field": "a", "gt": 1}, {"field": "b", "exists": true}]}]})), s(&["kind"]));
+    assert_eq!(required(json!({"all": [{"not": {"field": "x", "exists": true}}, {"any": [{"field": "a", "regex": "x"}, {"field": "b", "cidr": "10.0.0.0/8"}]}]})), s(&["a", "b"]));
+    assert_eq!(required(json!({"any": [{"field": "a", "contains": "x"}, {"field": "b", "exists": false}]})), None);
+    assert_eq!(required(json!({"field": "a", "equals": ["x", null]})), None);
+    assert_eq!(required(json!({"not": {"field": "a", "equals": "x"}})), None);
+    assert_eq!(required(json!({"keywords": ["x"]})), None);
+    assert_eq!(required(json!(true)), None);
+    assert_eq!(required(json!(false)), s(&[]));
+    assert_eq!(required(json!({"any": []})), s(&[]));
 }

@@ -61,3 +61,65 @@ fn write_scalar(out: &mut Vec<u8>, s: &Scalar<'_>) {
         Scalar::Str(s) => write_str(out, &s.text()),
     }
 }
+
+/// Builds a `serde_json::Value` from one JSON or msgpack value without recursion (nesting is
+/// kept on a heap stack): for nested configuration (rule conditions) that `serde_json` would
+/// parse recursively, one interpreter frame per level, which WAMR's 8 KiB default stack does
+/// not hold for long. Numbers keep their JSON spelling where `serde_json` can represent it;
+/// NaN and infinities become `null`; later duplicate keys win, as in `serde_json`.
+pub fn to_value(src: &[u8], format: Format) -> Result<serde_json::Value> {
+    use serde_json::{Map, Value};
+    enum Open {
+        Object(Map<String, Value>, Option<String>),
+        Array(Vec<Value>),
+    }
+    let mut stack: Vec<Open> = Vec::new();
+    for t in Tokens::new(src, format) {
+        let value = match t?.token {
+            Token::ObjectStart => {
+                stack.push(Open::Object(Map::new(), None));
+                continue;
+            }
+            Token::ArrayStart => {
+                stack.push(Open::Array(Vec::new()));
+                continue;
+            }
+            Token::Key(k) => {
+                if let Some(Open::Object(_, key)) = stack.last_mut() {
+                    *key = Some(k.text().into_owned());
+                }
+                continue;
+            }
+            Token::ObjectEnd(_) | Token::ArrayEnd { .. } => match stack.pop() {
+                Some(Open::Object(map, _)) => Value::Object(map),
+                Some(Open::Array(items)) => Value::Array(items),
+                None => continue,
+            },
+            Token::Scalar(s) => scalar_value(&s),
+        };
+        match stack.last_mut() {
+            None => return Ok(value),
+            Some(Open::Object(map, key)) => {
+                map.insert(key.take().unwrap_or_default(), value);
+            }
+            Some(Open::Array(items)) => items.push(value),
+        }
+    }
+    Err(crate::error::Error::end(src.len()))
+}
+
+fn scalar_value(s: &Scalar<'_>) -> serde_json::Value {
+    use serde_json::{Number, Value};
+    match s {
+        Scalar::Null => Value::Null,
+        Scalar::Bool(b) => Value::Bool(*b),
+        Scalar::Num(Num::Int(i)) => Value::from(*i),
+        Scalar::Num(Num::UInt(u)) => Value::from(*u),
+        Scalar::Num(Num::Float(f)) => Number::from_f64(*f).map_or(Value::Null, Value::Number),
+        Scalar::Num(n) => {
+            let text = n.to_text();
+            text.parse::<Number>().map(Value::Number).unwrap_or_else(|_| n.as_f64().and_then(Number::from_f64).map_or(Value::Null, Value::Number))
+        }
+        Scalar::Str(s) => Value::String(s.text().into_owned()),
+    }
+}

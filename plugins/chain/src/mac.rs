@@ -1,0 +1,403 @@
+//! SHA-256, HMAC-SHA256 and the key ratchet, on top of `sha2`'s compression function.
+//!
+//! We drive the compression function ourselves (instead of the `hmac` crate) for one reason:
+//! an HMAC key's precomputed inner/outer states are as good as the key for forging, so they
+//! must be erased when an epoch ends. Here they are plain `[u32; 8]` arrays we zeroize; the
+//! tests check every result against the `hmac` and `sha2` crates and RFC 4231.
+
+use sha2::digest::generic_array::GenericArray;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+/// A SHA-256 output: MACs, chain links, key material.
+pub type Digest = [u8; 32];
+
+/// The `prev` of the first record of a stream.
+pub const GENESIS: Digest = [0; 32];
+
+/// Domain separation for everything this crate hashes, so no MAC can be replayed as another.
+pub const RECORD_DOMAIN: &[u8] = b"logward-chain/1 record\n";
+pub const RATCHET_DOMAIN: &[u8] = b"logward-chain/1 ratchet";
+pub const KEY_ID_DOMAIN: &[u8] = b"logward-chain/1 key-id";
+
+const H0: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// Streaming SHA-256 that can start from a saved mid-state (an HMAC key's pad block).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct Sha256 {
+    state: [u32; 8],
+    block: [u8; 64],
+    filled: usize,
+    /// Bytes hashed so far, the pad blocks included.
+    total: u64,
+}
+
+impl Default for Sha256 {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sha256 {
+    pub fn new() -> Self {
+        Sha256 { state: H0, block: [0; 64], filled: 0, total: 0 }
+    }
+
+    fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
+        sha2::compress256(state, std::slice::from_ref(GenericArray::from_slice(block)));
+    }
+
+    pub fn update(&mut self, mut data: &[u8]) {
+        self.total = self.total.wrapping_add(data.len() as u64);
+        if self.filled > 0 {
+            let take = (64 - self.filled).min(data.len());
+            let (head, rest) = data.split_at(take);
+            if let Some(dst) = self.block.get_mut(self.filled..self.filled + take) {
+                dst.copy_from_slice(head);
+            }
+            self.filled += take;
+            data = rest;
+            if self.filled < 64 {
+                return;
+            }
+            Self::compress(&mut self.state, &self.block);
+            self.filled = 0;
+        }
+        let mut chunks = data.chunks_exact(64);
+        for chunk in &mut chunks {
+            if let Ok(block) = <&[u8; 64]>::try_from(chunk) {
+                Self::compress(&mut self.state, block);
+            }
+        }
+        let rest = chunks.remainder();
+        if let Some(dst) = self.block.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        self.filled = rest.len();
+    }
+
+    pub fn finish(mut self) -> Digest {
+        let bits = self.total.wrapping_mul(8);
+        let mut pad = [0u8; 72];
+        pad[0] = 0x80;
+        let zeros = (64 + 56 - (self.filled + 1) % 64) % 64;
+        let len = 1 + zeros;
+        pad[len..len + 8].copy_from_slice(&bits.to_be_bytes());
+        let total = self.total;
+        self.update(&pad[..len + 8]);
+        self.total = total;
+        let mut out = [0u8; 32];
+        for (dst, word) in out.chunks_exact_mut(4).zip(self.state) {
+            dst.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+
+    /// SHA-256 of the concatenation of `parts`.
+    pub fn digest(parts: &[&[u8]]) -> Digest {
+        let mut h = Sha256::new();
+        for p in parts {
+            h.update(p);
+        }
+        h.finish()
+    }
+}
+
+/// SHA-256 of `parts` continued from `state` (after `done` bytes, a multiple of 64); returns
+/// the final state. The lean path for record MACs: no struct to erase (record data is not
+/// secret, and a key's pad state copied into `state` is overwritten by the first compression),
+/// whole blocks compressed straight from the input, padding written in place.
+fn hash_parts(mut state: [u32; 8], done: u64, parts: &[&[u8]]) -> [u32; 8] {
+    let mut block = [0u8; 64];
+    let mut filled = 0usize;
+    let mut total = done;
+    for part in parts {
+        let mut data: &[u8] = part;
+        total = total.wrapping_add(data.len() as u64);
+        if filled > 0 {
+            let take = (64 - filled).min(data.len());
+            let (head, rest) = data.split_at(take);
+            if let Some(dst) = block.get_mut(filled..filled + take) {
+                dst.copy_from_slice(head);
+            }
+            filled += take;
+            data = rest;
+            if filled < 64 {
+                continue;
+            }
+            Sha256::compress(&mut state, &block);
+        }
+        let mut chunks = data.chunks_exact(64);
+        for chunk in &mut chunks {
+            if let Ok(b) = <&[u8; 64]>::try_from(chunk) {
+                Sha256::compress(&mut state, b);
+            }
+        }
+        let rest = chunks.remainder();
+        if let Some(dst) = block.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+        }
+        filled = rest.len();
+    }
+    // Padding: 0x80, zeros, the length in bits (big-endian) in the last 8 bytes.
+    if let Some(tail) = block.get_mut(filled..) {
+        tail.fill(0);
+    }
+    if let Some(b) = block.get_mut(filled) {
+        *b = 0x80;
+    }
+    if filled >= 56 {
+        Sha256::compress(&mut state, &block);
+        block = [0; 64];
+    }
+    block[56..].copy_from_slice(&total.wrapping_mul(8).to_be_bytes());
+    Sha256::compress(&mut state, &block);
+    state
+}
+
+fn state_bytes(state: &[u32; 8]) -> Digest {
+    let mut out = [0u8; 32];
+    for (dst, word) in out.chunks_exact_mut(4).zip(state) {
+        dst.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+/// A 32-byte secret: a chain key of one epoch. Erased when dropped.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct SecretKey([u8; 32]);
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(..)")
+    }
+}
+
+impl SecretKey {
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        SecretKey(bytes)
+    }
+
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+
+    /// The next epoch's key: `k' = HMAC-SHA256(k, "logward-chain/1 ratchet")`. One-way, so the
+    /// key of a later epoch reveals nothing about an earlier one.
+    pub fn ratchet(&self) -> SecretKey {
+        SecretKey(HmacKey::new(&self.0).mac(&[RATCHET_DOMAIN]))
+    }
+
+    /// Names the chain key without revealing it: the first 4 bytes (8 hex digits) of
+    /// SHA-256("logward-chain/1 key-id" ‖ k₀). Computed from the initial key only.
+    pub fn key_id(&self) -> String {
+        let d = Sha256::digest(&[KEY_ID_DOMAIN, &self.0]);
+        hex(d.get(..4).unwrap_or_default())
+    }
+}
+
+/// HMAC-SHA256 with the key's pad blocks absorbed once (two compressions saved per MAC).
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct HmacKey {
+    inner: [u32; 8],
+    outer: [u32; 8],
+}
+
+impl HmacKey {
+    /// Keys of at most 64 bytes (ours are 32) are used as they are, padded with zeros.
+    pub fn new(key: &[u8; 32]) -> Self {
+        let mut ipad = [0x36u8; 64];
+        let mut opad = [0x5cu8; 64];
+        for (i, k) in key.iter().enumerate() {
+            ipad[i] ^= k;
+            opad[i] ^= k;
+        }
+        let mut inner = H0;
+        let mut outer = H0;
+        Sha256::compress(&mut inner, &ipad);
+        Sha256::compress(&mut outer, &opad);
+        ipad.zeroize();
+        opad.zeroize();
+        HmacKey { inner, outer }
+    }
+
+    /// HMAC of the concatenation of `parts`.
+    pub fn mac(&self, parts: &[&[u8]]) -> Digest {
+        let inner = hash_parts(self.inner, 64, parts);
+        // The outer message (the 32-byte inner hash) and its padding fill exactly one block:
+        // 0x80 after it, and the length of pad block + hash, 96 bytes = 768 bits, at the end.
+        let mut block = [0u8; 64];
+        for (dst, word) in block.chunks_exact_mut(4).zip(inner) {
+            dst.copy_from_slice(&word.to_be_bytes());
+        }
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&(96u64 * 8).to_be_bytes());
+        let mut outer = self.outer;
+        Sha256::compress(&mut outer, &block);
+        state_bytes(&outer)
+    }
+}
+
+/// How records are linked: keyed (forward-secure) or plain hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// HMAC-SHA256 under a ratcheting key: detects deliberate tampering.
+    HmacSha256,
+    /// SHA-256 without a key: detects accidents only (anyone can recompute it).
+    Sha256,
+}
+
+/// Signs (or hashes) records under one epoch's key.
+pub enum Signer {
+    Hmac(HmacKey),
+    Sha256,
+}
+
+impl Signer {
+    pub fn for_key(key: Option<&SecretKey>) -> Self {
+        match key {
+            Some(k) => Signer::Hmac(HmacKey::new(k.expose())),
+            None => Signer::Sha256,
+        }
+    }
+
+    /// The MAC of a record: over the domain tag, the canonical chain header, a newline and the
+    /// canonical record body.
+    pub fn record_mac(&self, header: &[u8], body: &[u8]) -> Digest {
+        let parts: [&[u8]; 4] = [RECORD_DOMAIN, header, b"\n", body];
+        match self {
+            Signer::Hmac(k) => k.mac(&parts),
+            Signer::Sha256 => state_bytes(&hash_parts(H0, 0, &parts)),
+        }
+    }
+}
+
+/// Two lowercase hex digits for every byte value: one table load per byte instead of two
+/// nibble lookups and two `char` pushes (this runs three times per record under an interpreter).
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [DIGITS[i >> 4], DIGITS[i & 0xf]];
+        i += 1;
+    }
+    table
+};
+
+/// Lowercase hex of a digest, without allocating.
+pub fn digest_hex(d: &Digest) -> [u8; 64] {
+    let mut out = [0u8; 64];
+    for (pair, &b) in out.chunks_exact_mut(2).zip(d) {
+        pair.copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+    out
+}
+
+/// Appends the lowercase hex of `bytes`.
+pub fn write_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.extend_from_slice(&HEX_PAIRS[usize::from(b)]);
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    write_hex(&mut out, bytes);
+    // Only ASCII hex digits were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Parses exactly 64 hex digits (either case).
+pub fn parse_digest(text: &str) -> Option<Digest> {
+    let bytes = text.as_bytes();
+    if bytes.len() != 64 {
+        return None;
+    }
+    let nibble = |b: u8| match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    };
+    let mut out = [0u8; 32];
+    for (dst, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        *dst = (nibble(*pair.first()?)? << 4) | nibble(*pair.get(1)?)?;
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hmac::{Hmac, Mac};
+    use proptest::prelude::*;
+    use sha2::Digest as _;
+
+    fn reference_hmac(key: &[u8], data: &[u8]) -> Digest {
+        let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+        m.update(data);
+        m.finalize().into_bytes().into()
+    }
+
+    #[test]
+    fn rfc4231_case_2_style_vector_with_a_32_byte_key() {
+        // RFC 4231 test case 2 uses the 4-byte key "Jefe"; zero-padding to 32 bytes is the same
+        // HMAC key (keys are zero-padded to the block size).
+        let mut key = [0u8; 32];
+        key[..4].copy_from_slice(b"Jefe");
+        let mac = HmacKey::new(&key).mac(&[b"what do ya want ", b"for nothing?"]);
+        assert_eq!(hex(&mac), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+    }
+
+    #[test]
+    fn sha256_known_answers() {
+        assert_eq!(hex(&Sha256::digest(&[])), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assert_eq!(hex(&Sha256::digest(&[b"a", b"bc"])), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    proptest! {
+        #[test]
+        fn matches_the_sha2_and_hmac_crates(key in any::<[u8; 32]>(), data in prop::collection::vec(any::<u8>(), 0..400), split in 0usize..400) {
+            let split = split.min(data.len());
+            let (a, b) = data.split_at(split);
+            prop_assert_eq!(Sha256::digest(&[a, b]), <[u8; 32]>::from(sha2::Sha256::digest(&data)));
+            prop_assert_eq!(HmacKey::new(&key).mac(&[a, b]), reference_hmac(&key, &data));
+            prop_assert_eq!(state_bytes(&hash_parts(H0, 0, &[a, b, a])), <[u8; 32]>::from(sha2::Sha256::digest([a, b, a].concat())));
+            let header = &data[..split / 2];
+            let mut record = RECORD_DOMAIN.to_vec();
+            record.extend_from_slice(header);
+            record.push(b'\n');
+            record.extend_from_slice(b);
+            prop_assert_eq!(Signer::Sha256.record_mac(header, b), <[u8; 32]>::from(sha2::Sha256::digest(&record)));
+            prop_assert_eq!(Signer::for_key(Some(&SecretKey::from_bytes(key))).record_mac(header, b), reference_hmac(&key, &record));
+        }
+    }
+
+    #[test]
+    fn ratchet_is_hmac_of_the_domain_and_changes_the_key() {
+        let k0 = SecretKey::from_bytes([7; 32]);
+        let k1 = k0.ratchet();
+        assert_eq!(k1.expose(), &reference_hmac(&[7; 32], RATCHET_DOMAIN));
+        assert_ne!(k0, k1);
+        assert_ne!(k1, k1.ratchet());
+        assert_eq!(k0.key_id().len(), 8);
+    }
+
+    #[test]
+    fn hex_round_trip() {
+        let d = Sha256::digest(&[b"x"]);
+        assert_eq!(parse_digest(&hex(&d)), Some(d));
+        assert_eq!(parse_digest(&hex(&d).to_uppercase()), Some(d));
+        assert_eq!(parse_digest("00"), None);
+        assert_eq!(&digest_hex(&d)[..], hex(&d).as_bytes());
+        let all: Vec<u8> = (0..=255).collect();
+        let reference: String = all.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex(&all), reference);
+        assert_eq!(parse_digest(&"g".repeat(64)), None);
+    }
+}

@@ -1,0 +1,317 @@
+//! How records of one stream link up: gaps, duplicates, forks, reordering, restarts, and the
+//! checkpoints that prove where a stream had got to.
+//!
+//! Records link by MAC (`prev` = the predecessor's `mac`), not by position, so streams may be
+//! interleaved and split over files in any order. A legitimate stream is a path from the
+//! genesis value, except where the plugin restarted: a record marked `restart: S` continues
+//! from the persisted seq S, and whatever the previous run wrote after S is a superseded
+//! branch (a crash window), not tampering.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::check::{Entry, Status};
+use super::report::{Finding, Kind, Location, Report, StreamSummary};
+use crate::checkpoint::Checkpoint;
+use crate::field::Cover;
+use crate::mac::{parse_digest, Digest, GENESIS};
+
+/// A checked record and where it was read.
+pub struct Placed {
+    pub file: usize,
+    pub line: u64,
+    pub entry: Entry,
+}
+
+/// A checkpoint line and where it was read.
+pub struct PlacedCheckpoint {
+    pub at: Location,
+    pub checkpoint: Checkpoint,
+}
+
+type GroupKey = (Option<String>, String);
+
+/// MACs are uniformly random already: their first 8 bytes are a good hash (no SipHash needed).
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes.iter().take(8) {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+}
+
+type ByMac = HashMap<Digest, usize, BuildHasherDefault<DigestHasher>>;
+
+/// Sorted (parent, child) links.
+struct Children<'e>(&'e [(usize, usize)]);
+
+impl Children<'_> {
+    fn of(&self, parent: usize) -> &[(usize, usize)] {
+        let lo = self.0.partition_point(|&(p, _)| p < parent);
+        let hi = self.0.partition_point(|&(p, _)| p <= parent);
+        self.0.get(lo..hi).unwrap_or_default()
+    }
+}
+
+/// Node id of the genesis pseudo-record.
+const GENESIS_NODE: usize = usize::MAX;
+
+pub struct Linker<'a> {
+    pub placed: &'a [Placed],
+    pub files: &'a [String],
+    pub partial: bool,
+}
+
+impl Linker<'_> {
+    fn loc(&self, i: usize) -> Option<Location> {
+        let p = self.placed.get(i)?;
+        Some(Location { file: self.files.get(p.file).cloned().unwrap_or_default(), line: p.line })
+    }
+
+    fn field(&self, i: usize) -> &crate::field::ChainField {
+        &self.placed[i].entry.field
+    }
+
+    pub fn run(&self, checkpoints: &[PlacedCheckpoint], report: &mut Report) {
+        let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
+        for (i, p) in self.placed.iter().enumerate() {
+            groups.entry((p.entry.field.kid.clone(), p.entry.field.stream.clone())).or_default().push(i);
+        }
+        let mut ck_groups: BTreeMap<GroupKey, Vec<&PlacedCheckpoint>> = BTreeMap::new();
+        for c in checkpoints {
+            ck_groups.entry((c.checkpoint.kid.clone(), c.checkpoint.stream.clone())).or_default().push(c);
+        }
+        for (key, idxs) in &groups {
+            let cks = ck_groups.remove(key).unwrap_or_default();
+            self.stream(&key.1, key.0.as_deref(), idxs, &cks, report);
+        }
+        for ((_, stream), cks) in ck_groups {
+            let last = cks.iter().map(|c| c.checkpoint.seq).max().unwrap_or(0);
+            let at = cks.iter().max_by_key(|c| c.checkpoint.seq).map(|c| c.at.clone());
+            let f = if self.partial {
+                Finding::new(Kind::AbsentStream, format!("checkpoints name this stream up to seq {last}, but the input has none of its records"))
+            } else {
+                Finding::new(Kind::Truncated, format!("checkpoints prove records up to seq {last}, but the input has none of this stream's records"))
+                    .seq(1, last)
+            };
+            report.findings.push(f.stream(&stream).at(at));
+        }
+    }
+
+    fn stream(&self, stream: &str, kid: Option<&str>, idxs: &[usize], cks: &[&PlacedCheckpoint], report: &mut Report) {
+        let start = report.findings.len();
+        let push = |report: &mut Report, f: Finding| report.findings.push(f.stream(stream));
+
+        // Records on their own.
+        let mut by_mac: ByMac = ByMac::with_capacity_and_hasher(idxs.len(), Default::default());
+        let mut valid: Vec<usize> = Vec::new();
+        for &i in idxs {
+            let e = &self.placed[i].entry;
+            let seq = e.field.seq;
+            let f = match e.status {
+                Status::Valid => {
+                    if !e.uncovered.is_empty() {
+                        report.output_fields_ignored += 1;
+                    }
+                    if let Some(&first) = by_mac.get(&e.field.mac) {
+                        let where_first = self.loc(first).map(|l| format!("{}:{}", l.file, l.line)).unwrap_or_default();
+                        push(report, Finding::new(Kind::Duplicate, format!("the same record as at {where_first} (replayed or duplicated)")).seq(seq, seq).at(self.loc(i)));
+                        continue;
+                    }
+                    by_mac.insert(e.field.mac, i);
+                    valid.push(i);
+                    if e.field.cover == Cover::None {
+                        push(report, Finding::new(Kind::Uncovered, "the plugin could not read this record (e.g. NaN in JSON mode): its place in the chain is verified, its content is not").seq(seq, seq).at(self.loc(i)));
+                    }
+                    continue;
+                }
+                Status::BadMac => Finding::new(Kind::Modified, "content or chain field does not match the MAC"),
+                Status::UnknownKey => Finding::new(Kind::UnknownKey, format!("made with key id {} — pass that key with --key", kid.unwrap_or("?"))),
+                Status::Unkeyed => Finding::new(Kind::Unkeyed, "a plain SHA-256 record where keyed (HMAC) records were expected"),
+                Status::EpochOutOfRange => Finding::new(Kind::EpochOutOfRange, format!("epoch {} is beyond what the verifier derives", e.field.epoch)),
+            };
+            push(report, f.seq(seq, seq).at(self.loc(i)));
+        }
+        // Modified records still hold their place: successors that name their MAC link to them.
+        for &i in idxs {
+            if self.placed[i].entry.status == Status::BadMac {
+                by_mac.entry(self.placed[i].entry.field.mac).or_insert(i);
+            }
+        }
+
+        // Parents.
+        // (parent, child) links; sorted below so each parent's children are adjacent.
+        let mut edges: Vec<(usize, usize)> = Vec::with_capacity(valid.len());
+        let mut orphans: BTreeSet<usize> = BTreeSet::new();
+        for &i in &valid {
+            let f = self.field(i);
+            if f.prev == GENESIS {
+                if f.seq != 1 {
+                    push(report, Finding::new(Kind::Inconsistent, format!("prev is the genesis value but seq is {}", f.seq)).seq(f.seq, f.seq).at(self.loc(i)));
+                } else if f.restart.is_some_and(|r| r != 0) {
+                    push(report, Finding::new(Kind::Inconsistent, "restart names a seq, but the record starts the chain").seq(1, 1).at(self.loc(i)));
+                } else {
+                    edges.push((GENESIS_NODE, i));
+                }
+                continue;
+            }
+            let Some(&p) = by_mac.get(&f.prev) else {
+                orphans.insert(i);
+                continue;
+            };
+            let pf = self.field(p);
+            let at = self.loc(i);
+            if pf.seq.checked_add(1) != Some(f.seq) {
+                push(report, Finding::new(Kind::Inconsistent, format!("follows seq {} but is numbered {}", pf.seq, f.seq)).seq(f.seq, f.seq).at(at));
+                continue;
+            }
+            if f.restart.is_some_and(|r| r != pf.seq) {
+                push(report, Finding::new(Kind::Inconsistent, "restart does not name the record it follows").seq(f.seq, f.seq).at(at));
+                continue;
+            }
+            if f.epoch < pf.epoch {
+                push(report, Finding::new(Kind::EpochRegression, format!("epoch {} after epoch {}", f.epoch, pf.epoch)).seq(f.seq, f.seq).at(at.clone()));
+            }
+            let (a, b) = (&self.placed[p], &self.placed[i]);
+            if a.file == b.file && a.line > b.line {
+                push(report, Finding::new(Kind::Reordered, format!("appears before its predecessor (seq {}, line {})", pf.seq, a.line)).seq(f.seq, f.seq).at(at));
+            }
+            edges.push((p, i));
+        }
+        edges.sort_unstable();
+        let children = Children(&edges);
+
+        // Forks: a restart (or eviction) may branch; anything else is a second history.
+        let marked = |parent: usize, i: usize| {
+            let f = self.field(i);
+            f.restart.is_some() || (parent == GENESIS_NODE && f.evicted)
+        };
+        let mut restarts = 0u64;
+        for group in edges.chunk_by(|a, b| a.0 == b.0) {
+            let parent = group[0].0;
+            let kids: Vec<usize> = group.iter().map(|&(_, k)| k).collect();
+            if kids.len() == 1 && !marked(parent, kids[0]) {
+                continue;
+            }
+            let unmarked: Vec<usize> = kids.iter().copied().filter(|&k| !marked(parent, k)).collect();
+            for &extra in unmarked.iter().skip(1) {
+                let s = self.field(extra).seq;
+                push(report, Finding::new(Kind::Forked, "a second record claims the same predecessor, without a restart mark").seq(s, s).at(self.loc(extra)));
+            }
+            for &m in kids.iter().filter(|&&k| marked(parent, k)) {
+                let f = self.field(m);
+                if f.restart.is_none() {
+                    push(report, Finding::new(Kind::Evicted, "the stream starts again at seq 1: it was evicted from the plugin's stream table (raise max_streams)").seq(1, 1).at(self.loc(m)));
+                    continue;
+                }
+                restarts += 1;
+                let persisted = f.seq - 1;
+                let superseded = unmarked.first().map_or(0, |&u| self.branch_len(u, &children, &marked));
+                if persisted == 0 && superseded == 0 {
+                    continue; // a stream first seen after a restart, with no earlier branch
+                }
+                let f = if superseded > 0 {
+                    Finding::new(Kind::CrashWindow, format!("the plugin restarted from its persisted seq {persisted}; {superseded} record(s) the previous run wrote after it are superseded, not tampered"))
+                        .seq(persisted + 1, persisted + superseded)
+                } else {
+                    Finding::new(Kind::CrashWindow, format!("the plugin restarted from its persisted seq {persisted}; nothing it wrote after that seq is in the input"))
+                };
+                push(report, f.at(self.loc(m)));
+            }
+        }
+
+        // Records whose predecessor is not in the input.
+        let mut gaps: Vec<(u64, u64)> = Vec::new();
+        let mut losses: Vec<(u64, u64)> = Vec::new();
+        let mut seen: BTreeSet<u64> = BTreeSet::new();
+        let sweep = if orphans.is_empty() && cks.is_empty() { &[][..] } else { idxs };
+        for &i in sweep {
+            let f = self.field(i);
+            if orphans.contains(&i) {
+                let hi = f.seq.saturating_sub(1);
+                let prior = seen.range(..f.seq).next_back().copied();
+                let lo = prior.map_or(1, |p| p + 1);
+                let at = self.loc(i);
+                if lo > hi {
+                    push(report, Finding::new(Kind::Inconsistent, format!("prev does not match the record numbered {hi} (it was replaced)")).seq(f.seq, f.seq).at(at));
+                } else if prior.is_none() && self.partial {
+                    push(report, Finding::new(Kind::PartialHead, format!("the input starts this stream at seq {}", f.seq)).seq(1, hi).at(at));
+                } else if f.restart == Some(hi) {
+                    losses.push((lo, hi));
+                    push(report, Finding::new(Kind::CrashLoss, format!("{} record(s) written before a restart are missing: lost when Fluent Bit was killed with them buffered, or deleted", hi - lo + 1)).seq(lo, hi).at(at));
+                } else {
+                    gaps.push((lo, hi));
+                    push(report, Finding::new(Kind::Deleted, format!("{} record(s) missing before this one", hi - lo + 1)).seq(lo, hi).at(at));
+                }
+            }
+            // Modified records still hold their seq (a gap is counted from them).
+            if matches!(self.placed[i].entry.status, Status::Valid | Status::BadMac) {
+                seen.insert(f.seq);
+            }
+        }
+
+        // Checkpoints.
+        let last_seq = valid.iter().map(|&i| self.field(i).seq).max().unwrap_or(0);
+        let first_seq = valid.iter().map(|&i| self.field(i).seq).min().unwrap_or(0);
+        let mut beyond: Option<&PlacedCheckpoint> = None;
+        for c in cks {
+            let ck = &c.checkpoint;
+            let Some(mac) = parse_digest(&ck.mac) else {
+                push(report, Finding::new(Kind::Unparseable, "checkpoint `mac` is not 64 hex digits").at(Some(c.at.clone())));
+                continue;
+            };
+            if by_mac.contains_key(&mac) {
+                continue;
+            }
+            let within = |ranges: &[(u64, u64)]| ranges.iter().any(|&(a, b)| a <= ck.seq && ck.seq <= b);
+            if ck.seq > last_seq {
+                if beyond.is_none_or(|b| b.checkpoint.seq < ck.seq) {
+                    beyond = Some(c);
+                }
+            } else if within(&losses) || within(&gaps) || (self.partial && ck.seq < first_seq) {
+                // Already reported (or outside the part of the stream given).
+            } else {
+                let msg = if seen.contains(&ck.seq) {
+                    "the checkpointed record has a different MAC in the logs: the chain was rewritten"
+                } else {
+                    "the checkpointed record is not in the logs"
+                };
+                push(report, Finding::new(Kind::CheckpointMismatch, msg).seq(ck.seq, ck.seq).at(Some(c.at.clone())));
+            }
+        }
+        if let Some(c) = beyond {
+            let s = c.checkpoint.seq;
+            push(report, Finding::new(Kind::Truncated, format!("checkpoints prove records up to seq {s}; the logs end at seq {last_seq}")).seq(last_seq + 1, s).at(Some(c.at.clone())));
+        }
+
+        let epochs = valid.iter().map(|&i| self.field(i).epoch);
+        let tampered = report.findings.get(start..).is_some_and(|f| f.iter().any(|f| f.severity == super::report::Severity::Tamper));
+        report.streams.push(StreamSummary {
+            stream: stream.to_string(),
+            kid: kid.map(str::to_string),
+            records: valid.len() as u64,
+            first_seq,
+            last_seq,
+            epochs: (epochs.clone().min().unwrap_or(0), epochs.max().unwrap_or(0)),
+            restarts,
+            tampered,
+        });
+    }
+
+    /// Length of the branch starting at `start`, following unmarked children.
+    fn branch_len(&self, start: usize, children: &Children<'_>, marked: &dyn Fn(usize, usize) -> bool) -> u64 {
+        let mut n = 1;
+        let mut cur = start;
+        while let Some(next) = children.of(cur).iter().map(|&(_, c)| c).find(|&c| !marked(cur, c)) {
+            n += 1;
+            cur = next;
+        }
+        n
+    }
+}
