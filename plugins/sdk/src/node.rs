@@ -41,6 +41,11 @@ impl<'a> Node<'a> {
         self.format
     }
 
+    /// The whole record this value is part of.
+    pub(crate) fn src(&self) -> &'a [u8] {
+        self.src
+    }
+
     /// Byte offset of the value's first byte.
     pub fn start(&self) -> usize {
         self.at

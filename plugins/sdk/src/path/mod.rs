@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::error::Result;
-use crate::node::{Node, Shape};
+use crate::node::Node;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Segment {
@@ -108,12 +108,17 @@ impl fmt::Display for FieldPath {
     }
 }
 
+mod walk;
+
 #[derive(Default, Debug)]
 struct TrieNode {
     keys: Vec<(String, usize)>,
     indexes: Vec<(usize, usize)>,
     /// Ids of the paths that end here.
     ends: Vec<usize>,
+    /// Some key child has key children of its own: only then can a dotted member key
+    /// (`compliance.sox`) stand for several path segments.
+    deep: bool,
 }
 
 /// Many paths compiled into a trie, looked up in one pass over the record: only objects on the
@@ -174,6 +179,10 @@ impl FieldSet {
             }
             trie[at].ends.push(id);
         }
+        for i in 0..trie.len() {
+            let deep = trie[i].keys.iter().any(|&(_, n)| !trie[n].keys.is_empty());
+            trie[i].deep = deep;
+        }
         FieldSet { paths: paths.to_vec(), trie }
     }
 
@@ -189,64 +198,10 @@ impl FieldSet {
         &self.paths
     }
 
-    /// Trie node reached from `at` by a member key, following dotted keys through several levels.
-    fn child_by_key(&self, at: usize, key: &str) -> Option<usize> {
-        let node = &self.trie[at];
-        if let Some(&(_, n)) = node.keys.iter().find(|(k, _)| k == key) {
-            return Some(n);
-        }
-        if !key.contains('.') {
-            return None;
-        }
-        let mut cur = at;
-        for part in key.split('.') {
-            cur = self.trie[cur].keys.iter().find(|(k, _)| k == part)?.1;
-        }
-        Some(cur)
-    }
-
     /// Finds every path's values in one walk from `root`.
     pub fn lookup<'a>(&self, root: Node<'a>) -> Result<Fields<'a>> {
         let mut found: Vec<Vec<Node<'a>>> = vec![Vec::new(); self.paths.len()];
-        let mut work: Vec<(Node<'a>, usize)> = vec![(root, 0)];
-        let mut children: Vec<(Node<'a>, usize)> = Vec::new();
-        while let Some((node, at)) = work.pop() {
-            let t = &self.trie[at];
-            for &id in &t.ends {
-                found[id].push(node);
-            }
-            if t.keys.is_empty() && t.indexes.is_empty() {
-                continue;
-            }
-            children.clear();
-            match node.shape()? {
-                Shape::Object if !t.keys.is_empty() => {
-                    node.for_each_member(|k, v| {
-                        let key = k.text();
-                        if let Some(n) = self.child_by_key(at, &key) {
-                            children.push((v, n));
-                        }
-                        true
-                    })?;
-                }
-                Shape::Array => {
-                    if let Some(elements) = node.elements()? {
-                        for (i, e) in elements.enumerate() {
-                            let e = e?;
-                            if let Some(&(_, n)) = t.indexes.iter().find(|(idx, _)| *idx == i) {
-                                children.push((e, n));
-                            }
-                            if !t.keys.is_empty() {
-                                // Arrays are transparent to keys: the same trie node applies.
-                                children.push((e, at));
-                            }
-                        }
-                    }
-                }
-                _ => {}
-            }
-            work.extend(children.drain(..).rev());
-        }
+        self.walk(root, 0, &mut found)?;
         Ok(Fields { found })
     }
 }
