@@ -4,7 +4,7 @@ mod cmd;
 
 use clap::{Parser, Subcommand};
 
-use cmd::{EXIT_SETUP, bench, fuzz, keygen, replay, rules, verify};
+use cmd::{EXIT_SETUP, bench, fuzz, keygen, replay, report, rules, verify};
 
 /// Test Fluent Bit wasm filters without Fluent Bit: a native host that emulates Fluent Bit
 /// 5.1.1's filter_wasm (and its WAMR runtime), sharp edges included.
@@ -29,6 +29,8 @@ enum Command {
     Keygen(keygen::KeygenArgs),
     /// Check and compile alert rules for the alert plugin.
     Rules(rules::RulesArgs),
+    /// Summarize output records: masked values by rule, compliance tags, alerts, chain heads.
+    Report(report::ReportArgs),
 }
 
 fn main() {
@@ -40,6 +42,7 @@ fn main() {
         Command::Verify(a) => Ok(verify::run(a)),
         Command::Keygen(a) => Ok(keygen::run(a)),
         Command::Rules(a) => Ok(rules::run(a)),
+        Command::Report(a) => report::run(a),
     };
     let code = match status {
         Ok(code) => code,

@@ -9,6 +9,7 @@ pub mod messages;
 pub mod pipeline_args;
 pub mod replay;
 pub mod rules;
+pub mod report;
 pub mod summary;
 pub mod verify;
 

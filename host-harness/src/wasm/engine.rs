@@ -42,7 +42,26 @@ fn wamr_like_config() -> Config {
         .wasm_gc(false)
         .wasm_stack_switching(false)
         .wasm_component_model(false);
+    if let Some(cache) = compilation_cache() {
+        config.cache(Some(cache));
+    }
     config
+}
+
+/// wasmtime's on-disk cache of compiled modules (`$XDG_CACHE_HOME/logward` or
+/// `~/.cache/logward`): compiling a 2 MB plugin takes seconds, and every `logward` process and
+/// test would otherwise pay it again. `LOGWARD_NO_CACHE=1` turns it off. Entries are keyed by
+/// the module bytes, wasmtime's version and the engine settings.
+fn compilation_cache() -> Option<wasmtime::Cache> {
+    if std::env::var_os("LOGWARD_NO_CACHE").is_some_and(|v| v != "0") {
+        return None;
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache")))?;
+    let mut config = wasmtime::CacheConfig::new();
+    config.with_directory(base.join("logward"));
+    wasmtime::Cache::new(config).ok()
 }
 
 /// Compiles `bytes`, reusing an earlier compilation of identical bytes in this process (tests
