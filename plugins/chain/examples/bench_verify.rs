@@ -17,6 +17,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let out = args.next().unwrap_or_else(|| "/tmp/logward-chained.log".into());
+    // `--verify-only`: time the verifier on a log (and `<log>.key`) made by an earlier run.
+    if args.next().as_deref() == Some("--verify-only") {
+        let key = verify::read_key(std::path::Path::new(&format!("{out}.key"))).expect("key");
+        verify_timed(&out, key);
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("logward-bench-verify-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let key = SecretKey::from_bytes([0x33; 32]);
@@ -50,9 +56,14 @@ fn main() {
     let chain_secs = started.elapsed().as_secs_f64();
     eprintln!("chained {n} records (avg {} bytes in) natively in {chain_secs:.2}s: {:.0} records/s", bytes / n.max(1), n as f64 / chain_secs);
 
+    verify_timed(&out, key);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn verify_timed(out: &str, key: SecretKey) {
     let opts = Options { keys: vec![key], ..Options::default() };
     let started = Instant::now();
-    let report = verify::verify_paths(&[out.clone().into()], &[], &opts).expect("verify");
+    let report = verify::verify_paths(&[out.into()], &[], &opts).expect("verify");
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "verified {} records in {secs:.2}s: {:.0} records/s ({} threads); status {}",
@@ -61,5 +72,4 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |p| p.get()),
         report.status(false)
     );
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -10,12 +10,12 @@
 //! edited to explain a gap away), serialized canonically ([`ChainField::write_header`]).
 
 use logward_sdk::serde_json::{Map, Value};
-use logward_sdk::{json, msgpack, Format, Node, Num, Scalar, Str, Tokens};
+use logward_sdk::{json, msgpack, Format, Node, Num, Scalar, Tokens};
 
 use crate::canonical::number::write_u64;
 use crate::canonical::string::{is_plain, record_text};
-use crate::canonical::{write_canonical_str, Canonicalizer, Doc, ValueId};
-use crate::mac::{digest_hex, hex, parse_digest, Digest};
+use crate::canonical::{write_canonical_str, Canonicalizer, Doc, Spelled, ValueId};
+use crate::mac::{digest_hex, hex, parse_digest, parse_digest_bytes, Digest};
 
 /// Whether the MAC covers the record body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,14 +81,26 @@ impl Time {
 
     /// Parses exactly what [`render`](Self::render) writes.
     pub fn parse(text: &str) -> Option<Self> {
-        let (sec, nsec) = text.split_once('.')?;
-        if sec.is_empty() || nsec.len() != 9 || !sec.bytes().chain(nsec.bytes()).all(|b| b.is_ascii_digit()) {
+        let (sec, nsec) = text.as_bytes().split_at_checked(text.find('.')?)?;
+        let nsec = nsec.get(1..)?;
+        if sec.is_empty() || nsec.len() != 9 || (sec.len() > 1 && sec[0] == b'0') {
             return None;
         }
-        if sec.len() > 1 && sec.starts_with('0') {
-            return None;
+        let mut s = 0u64;
+        for &d in sec {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            s = s.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
         }
-        Some(Time { sec: sec.parse().ok()?, nsec: nsec.parse().ok()? })
+        let mut n = 0u32;
+        for &d in nsec {
+            if !d.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(d - b'0');
+        }
+        Some(Time { sec: s, nsec: n })
     }
 
     pub fn is_zero(&self) -> bool {
@@ -222,11 +234,13 @@ impl ChainField {
 
     /// The canonical JSON of this field without `mac`: what the MAC covers besides the body.
     pub fn write_header(&self, out: &mut Vec<u8>) {
-        self.write_header_with(out, &self.texts());
+        self.write_header_with(out, &self.header_texts());
     }
 
     /// [`write_header`](Self::write_header) with the texts rendered (`texts.mac` is not used).
-    pub fn write_header_with(&self, out: &mut Vec<u8>, texts: &Texts) {
+    /// Returns where (in `out`) the `prev` member starts: the field as inserted is this header
+    /// with `mac` there ([`encode_json_from_header`](Self::encode_json_from_header)).
+    pub fn write_header_with(&self, out: &mut Vec<u8>, texts: &Texts) -> usize {
         // Member names are fixed ASCII needing no escape, written in byte order.
         out.push(b'{');
         if self.cover == Cover::None {
@@ -243,6 +257,7 @@ impl ChainField {
             out.extend_from_slice(b",\"kid\":");
             write_canonical_str(out, kid);
         }
+        let prev_at = out.len();
         out.extend_from_slice(b",\"prev\":\"");
         out.extend_from_slice(&texts.prev);
         out.push(b'"');
@@ -266,6 +281,28 @@ impl ChainField {
             out.extend_from_slice(up);
         }
         out.push(b'}');
+        prev_at
+    }
+
+    /// The field as inserted in a JSON record, from its header (written by
+    /// [`write_header_with`](Self::write_header_with), `prev_at` as it returned): the same
+    /// members with `mac` added, in the same order, and strings spelled the same way, except
+    /// that the SDK escapes U+007F and RFC 8785 does not. `None` when the spellings could
+    /// differ (a DEL character) or the field has `upstream` (use [`encode`](Self::encode) /
+    /// [`to_value`](Self::to_value)).
+    pub fn encode_json_from_header(&self, header: &[u8], prev_at: usize, texts: &Texts, out: &mut Vec<u8>) -> Option<()> {
+        let del = |s: &str| s.as_bytes().contains(&0x7f);
+        if self.upstream.is_some() || del(&self.stream) || self.tag.as_deref().is_some_and(del) || self.kid.as_deref().is_some_and(del) {
+            return None;
+        }
+        let (head, tail) = header.split_at_checked(prev_at)?;
+        out.reserve(header.len() + 76);
+        out.extend_from_slice(head);
+        out.extend_from_slice(b",\"mac\":\"");
+        out.extend_from_slice(&texts.mac);
+        out.push(b'"');
+        out.extend_from_slice(tail);
+        Some(())
     }
 
     /// The field encoded in `format`, byte for byte what the SDK writes for
@@ -396,125 +433,238 @@ impl ChainField {
     /// missing member is an error (an attacker must not be able to add uncovered members).
     /// Reads the field as the record spells it (member order and repeats included).
     pub fn read(doc: &mut Doc<'_, '_>, id: ValueId) -> Result<ChainField, String> {
+        let mut f = ChainField::default();
+        f.read_into(doc, id)?;
+        Ok(f)
+    }
+
+    /// [`read`](Self::read) into this field, reusing its buffers (the verifier reads millions).
+    pub fn read_into(&mut self, doc: &Doc<'_, '_>, id: ValueId) -> Result<(), String> {
         let not_an_object = || "the chain field is not an object".to_string();
         if !doc.is_object(id) {
             return Err(not_an_object());
         }
-        let (src, format) = doc.source_of(id).ok_or_else(not_an_object)?;
-        let mut f = ChainField::default();
+        self.stream.clear();
+        self.tag = None;
+        self.seq = 0;
+        self.epoch = 0;
+        self.time = Time::default();
+        self.keys = 0;
+        self.kid = None;
+        self.prev = [0; 32];
+        self.restart = None;
+        self.evicted = false;
+        self.cover = Cover::Body;
+        self.upstream = None;
+        self.mac = [0; 32];
         let mut seen = 0u32;
-        let mut problem: Option<String> = None;
-        let node = Node::root(src, format).map_err(|e| format!("the chain field: {e}"))?;
-        let walked = node.for_each_member(|k, v| match f.read_member(k, v, &mut seen) {
-            Ok(()) => true,
-            Err(e) => {
-                problem = Some(e);
-                false
+        if let Some((members, src)) = doc.captured(id) {
+            // Read while the record was canonicalized (JSON): no second pass.
+            let span = |start: usize, end: usize| src.get(start..end).unwrap_or_default();
+            let value = |v: Spelled| match v {
+                Spelled::Str { start, end, escaped } => Member::Str(span(start, end), escaped),
+                Spelled::Num { start, end } => Member::Num(Num::Text(span(start, end))),
+                Spelled::Bool(b) => Member::Bool(b),
+                Spelled::Null => Member::Null,
+                Spelled::Container { start, end } => Member::Container(span(start, end), Format::Json),
+            };
+            for c in members {
+                let Member::Str(name, escaped) = value(c.name) else { continue };
+                self.read_member(name, escaped, value(c.value), &mut seen)?;
             }
-        });
-        if let Some(e) = problem {
-            return Err(e);
-        }
-        if walked.map_err(|e| format!("the chain field: {e}"))?.is_none() {
-            return Err(not_an_object());
+        } else {
+            let (src, format) = doc.source_of(id).ok_or_else(not_an_object)?;
+            let mut problem: Option<String> = None;
+            let node = Node::root(src, format).map_err(|e| format!("the chain field: {e}"))?;
+            let walked = node.for_each_member(|k, v| {
+                let value = match v.scalar() {
+                    Ok(Some(Scalar::Str(s))) => Member::Str(s.raw(), s.is_escaped()),
+                    Ok(Some(Scalar::Num(n))) => Member::Num(n),
+                    Ok(Some(Scalar::Bool(b))) => Member::Bool(b),
+                    Ok(Some(Scalar::Null)) => Member::Null,
+                    Ok(None) => Member::Container(v.raw().unwrap_or_default(), v.format()),
+                    Err(e) => {
+                        problem = Some(format!("`{}`: {e}", record_text(k.raw(), k.is_escaped())));
+                        return false;
+                    }
+                };
+                match self.read_member(k.raw(), k.is_escaped(), value, &mut seen) {
+                    Ok(()) => true,
+                    Err(e) => {
+                        problem = Some(e);
+                        false
+                    }
+                }
+            });
+            if let Some(e) = problem {
+                return Err(e);
+            }
+            if walked.map_err(|e| format!("the chain field: {e}"))?.is_none() {
+                return Err(not_an_object());
+            }
         }
         const REQUIRED: u32 = 1 | 4 | 8 | 16 | 32 | 128 | 256;
         if seen & REQUIRED != REQUIRED {
             return Err("the chain field lacks one of stream, seq, epoch, time, keys, prev, mac".into());
         }
-        Ok(f)
+        Ok(())
     }
 
-    fn read_member(&mut self, key: Str<'_>, v: Node<'_>, seen: &mut u32) -> Result<(), String> {
-        let name = record_text(key.raw(), key.is_escaped());
-        let name = name.as_ref();
-        let scalar = v.scalar().map_err(|e| format!("`{name}`: {e}"))?;
+    /// One member, its name and value as the record spells them.
+    fn read_member(&mut self, name_raw: &[u8], name_escaped: bool, v: Member<'_>, seen: &mut u32) -> Result<(), String> {
+        // Member names are ASCII: compare the spelling unless it has escapes.
+        let decoded;
+        let name: &[u8] = if name_escaped {
+            decoded = record_text(name_raw, true);
+            decoded.as_bytes()
+        } else {
+            name_raw
+        };
+        let shown = || record_text(name_raw, name_escaped).into_owned();
         let bit = match name {
-            "stream" => {
-                self.stream = text(scalar, name)?;
+            b"stream" => {
+                set_text(&mut self.stream, v, "stream")?;
                 1
             }
-            "tag" => {
-                self.tag = Some(text(scalar, name)?);
+            b"tag" => {
+                set_text(self.tag.get_or_insert_with(String::new), v, "tag")?;
                 2
             }
-            "seq" => {
-                self.seq = uint(scalar, name)?;
+            b"seq" => {
+                self.seq = uint(v, "seq")?;
                 4
             }
-            "epoch" => {
-                self.epoch = uint(scalar, name)?;
+            b"epoch" => {
+                self.epoch = uint(v, "epoch")?;
                 8
             }
-            "time" => {
-                self.time = Time::parse(&text(scalar, name)?).ok_or("`time` is not sec.nsec")?;
+            b"time" => {
+                self.time = Time::parse(&text(v, "time")?).ok_or("`time` is not sec.nsec")?;
                 16
             }
-            "keys" => {
-                self.keys = uint(scalar, name)?;
+            b"keys" => {
+                self.keys = uint(v, "keys")?;
                 32
             }
-            "kid" => {
-                self.kid = Some(text(scalar, name)?);
+            b"kid" => {
+                set_text(self.kid.get_or_insert_with(String::new), v, "kid")?;
                 64
             }
-            "prev" => {
-                self.prev = parse_digest(&text(scalar, name)?).ok_or("`prev` is not 64 hex digits")?;
+            b"prev" => {
+                self.prev = digest(v, "prev")?;
                 128
             }
-            "mac" => {
-                self.mac = parse_digest(&text(scalar, name)?).ok_or("`mac` is not 64 hex digits")?;
+            b"mac" => {
+                self.mac = digest(v, "mac")?;
                 256
             }
-            "restart" => {
-                self.restart = Some(uint(scalar, name)?);
+            b"restart" => {
+                self.restart = Some(uint(v, "restart")?);
                 512
             }
-            "evicted" => {
-                if scalar != Some(Scalar::Bool(true)) {
+            b"evicted" => {
+                if v != Member::Bool(true) {
                     return Err("`evicted` must be true when present".into());
                 }
                 self.evicted = true;
                 1024
             }
-            "cover" => {
-                if text(scalar, name)? != "none" {
+            b"cover" => {
+                if text(v, "cover")? != "none" {
                     return Err("`cover` must be \"none\" when present".into());
                 }
                 self.cover = Cover::None;
                 2048
             }
-            "upstream" => {
-                let raw = v.raw().map_err(|e| format!("`upstream`: {e}"))?;
+            b"upstream" => {
+                let (raw, format) = match v {
+                    Member::Container(raw, format) => (raw, format),
+                    // A scalar: its canonical form from its own spelling.
+                    _ => return self.upstream_scalar(v, seen),
+                };
                 let mut canon = Canonicalizer::new();
-                let bytes = canon.canonical_value(Tokens::new(raw, v.format())).map_err(|e| format!("`upstream`: {e}"))?;
+                let bytes = canon.canonical_value(Tokens::new(raw, format)).map_err(|e| format!("`upstream`: {e}"))?;
                 self.upstream = Some(bytes.to_vec());
                 4096
             }
-            other => return Err(format!("unknown member `{other}` in the chain field")),
+            _ => return Err(format!("unknown member `{}` in the chain field", shown())),
         };
         if *seen & bit != 0 {
-            return Err(format!("member `{name}` appears twice in the chain field"));
+            return Err(format!("member `{}` appears twice in the chain field", shown()));
         }
         *seen |= bit;
         Ok(())
     }
+
+    /// An `upstream` member holding a scalar (the record's own field was one).
+    fn upstream_scalar(&mut self, v: Member<'_>, seen: &mut u32) -> Result<(), String> {
+        let mut out = Vec::new();
+        let scalar = match v {
+            Member::Str(raw, escaped) => {
+                crate::canonical::string::write_record_str(&mut out, raw, escaped);
+                None
+            }
+            Member::Num(n) => Some(Scalar::Num(n)),
+            Member::Bool(b) => Some(Scalar::Bool(b)),
+            Member::Null => Some(Scalar::Null),
+            Member::Container(..) => None,
+        };
+        if let Some(s) = scalar {
+            crate::canonical::write_scalar(&mut out, s).map_err(|e| format!("`upstream`: {e}"))?;
+        }
+        if *seen & 4096 != 0 {
+            return Err("member `upstream` appears twice in the chain field".into());
+        }
+        *seen |= 4096;
+        self.upstream = Some(out);
+        Ok(())
+    }
 }
 
-fn text(scalar: Option<Scalar<'_>>, name: &str) -> Result<String, String> {
-    match scalar {
-        Some(Scalar::Str(s)) => Ok(record_text(s.raw(), s.is_escaped()).into_owned()),
+/// A chain field member's value as the record spells it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Member<'a> {
+    /// String body bytes; true when it has JSON escapes.
+    Str(&'a [u8], bool),
+    Num(Num<'a>),
+    Bool(bool),
+    Null,
+    /// An object or array, as stored.
+    Container(&'a [u8], Format),
+}
+
+/// The decoded text of a string member (borrowed unless it had escapes or invalid UTF-8).
+fn text<'s>(v: Member<'s>, name: &str) -> Result<std::borrow::Cow<'s, str>, String> {
+    match v {
+        Member::Str(raw, escaped) => Ok(record_text(raw, escaped)),
         _ => Err(format!("`{name}` is not a string")),
     }
 }
 
-fn uint(scalar: Option<Scalar<'_>>, name: &str) -> Result<u64, String> {
+fn set_text(out: &mut String, v: Member<'_>, name: &str) -> Result<(), String> {
+    let t = text(v, name)?;
+    out.clear();
+    out.push_str(&t);
+    Ok(())
+}
+
+/// A digest member: 64 hex digits (parsed from the spelling when it has no escapes).
+fn digest(v: Member<'_>, name: &str) -> Result<Digest, String> {
+    let parsed = match v {
+        Member::Str(raw, false) => parse_digest_bytes(raw),
+        _ => parse_digest(&text(v, name)?),
+    };
+    parsed.ok_or_else(|| format!("`{name}` is not 64 hex digits"))
+}
+
+fn uint(v: Member<'_>, name: &str) -> Result<u64, String> {
     let bad = || format!("`{name}` is not a non-negative integer");
-    match scalar.ok_or_else(bad)? {
-        Scalar::Num(Num::UInt(u)) => Ok(u),
-        Scalar::Num(Num::Int(i)) => u64::try_from(i).map_err(|_| bad()),
+    let Member::Num(n) = v else { return Err(bad()) };
+    match n {
+        Num::UInt(u) => Ok(u),
+        Num::Int(i) => u64::try_from(i).map_err(|_| bad()),
         // Re-encoders may write 42.0: the same integer.
-        Scalar::Num(n @ (Num::Text(_) | Num::Float(_))) => {
+        Num::Text(_) | Num::Float(_) => {
             if let Num::Text(t) = n
                 && let Some(u) = std::str::from_utf8(t).ok().and_then(|s| s.parse::<u64>().ok())
             {
@@ -523,7 +673,6 @@ fn uint(scalar: Option<Scalar<'_>>, name: &str) -> Result<u64, String> {
             let f = n.as_f64().ok_or_else(bad)?;
             if f >= 0.0 && f.trunc() == f && f < 9.0e15 { Ok(f as u64) } else { Err(bad()) }
         }
-        _ => Err(bad()),
     }
 }
 
@@ -642,6 +791,62 @@ mod tests {
         assert_eq!(ChainField::read(&mut doc, id).unwrap(), with_up);
     }
 
+    /// Reads `_chain` of a JSON record both ways: captured while canonicalizing, and again
+    /// from the record's bytes.
+    fn read_both(text: &str) -> (Result<ChainField, String>, Result<ChainField, String>, bool) {
+        let mut c = Canonicalizer::new();
+        c.capture("_chain");
+        let Ok(mut doc) = c.load_json(text.as_bytes()) else { return (Err("load".into()), Err("load".into()), false) };
+        let Some(id) = doc.root_member("_chain") else { return (Err("none".into()), Err("none".into()), false) };
+        let captured = doc.captured(id).is_some();
+        let fast = ChainField::read(&mut doc, id);
+        let mut plain = Canonicalizer::new();
+        let mut doc = plain.load_json(text.as_bytes()).unwrap();
+        assert!(doc.captured(id).is_none());
+        let slow = ChainField::read(&mut doc, id);
+        (fast, slow, captured)
+    }
+
+    const PREV: &str = "0101010101010101010101010101010101010101010101010101010101010101";
+
+    #[test]
+    fn captured_and_reread_fields_agree() {
+        let base = format!(r#""stream":"s","seq":1,"epoch":0,"time":"1.000000000","keys":1,"prev":"{PREV}","mac":"{PREV}""#);
+        let cases = [
+            format!(r#"{{"_chain":{{{base}}}}}"#),
+            format!(r#"{{"a":{{"_chain":1}},"_chain":{{{base},"tag":"t\u00e9","kid":"k","restart":3,"evicted":true,"cover":"none"}},"z":[1]}}"#),
+            format!(r#"{{"_chain":{{{base},"upstream":{{"b":[1,2.0,{{"c":null}}],"a":"x"}}}}}}"#),
+            format!(r#"{{"_chain":{{{base},"upstream":"x\ny"}}}}"#),
+            format!(r#"{{"_chain":{{{base},"upstream":1.50}}}}"#),
+            format!(r#"{{"_chain":{{{base},"upstream":[true,false,null]}}}}"#),
+            format!(r#"{{"_chain":{{{base},"upstream":null}}}}"#),
+            format!(r#"{{"_chain":{{"s\u0074ream":"s","seq":42.0,"epoch":1e2,"time":"1.000000000","keys":1,"prev":"{PREV}","mac":"{}"}}}}"#, PREV.to_uppercase()),
+            format!(r#"{{"_chain":{{{base},"seq":2}}}}"#),
+            format!(r#"{{"_chain":{{{base},"sneaky":2}}}}"#),
+            format!(r#"{{"_chain":{{{base},"tag":["x"]}}}}"#),
+            format!(r#"{{"_chain":{{{base},"restart":-1}}}}"#),
+            format!(r#"{{"_chain":{{{base},"restart":1e16}}}}"#),
+            format!(r#"{{"_chain":{{{base},"evicted":1}}}}"#),
+            format!(r#"{{"_chain":{{{base},"cover":"all"}}}}"#),
+            format!(r#"{{"_chain":{{{base},"kid":null}}}}"#),
+            format!(r#"{{"_chain":{{{}}}}}"#, base.replace(PREV, "zz")),
+            format!(r#"{{"_chain":{{{}}}}}"#, base.replace(r#""1.000000000""#, r#""1.5""#)),
+            r#"{"_chain":{"stream":"s"}}"#.to_string(),
+            r#"{"_chain":{}}"#.to_string(),
+            format!(r#"{{"_chain":{{{base}}},"_chain":{{{}}}}}"#, base.replace(r#""seq":1"#, r#""seq":7"#)),
+            format!(r#"{{"_chain":{{{base}}},"_chain":"flat"}}"#),
+            format!(r#"{{"_chain":"flat","_chain":{{{base}}}}}"#),
+        ];
+        for text in &cases {
+            let (fast, slow, captured) = read_both(text);
+            assert!(captured || text.ends_with(r#""flat"}"#), "{text}");
+            assert_eq!(fast, slow, "{text}");
+        }
+        // The upstream member is canonical, whichever way it was read.
+        let (fast, _, _) = read_both(&cases[2]);
+        assert_eq!(fast.unwrap().upstream.unwrap(), br#"{"a":"x","b":[1,2,{"c":null}]}"#);
+    }
+
     fn arb_field() -> impl Strategy<Value = ChainField> {
         let text = "[a-z./\"\\\\\n\u{1}\u{7f}é😀\u{e000}]{0,12}";
         (
@@ -665,7 +870,25 @@ mod tests {
             })
     }
 
+    fn arb_member() -> impl Strategy<Value = String> {
+        let name = prop::sample::select(vec!["stream", "tag", "seq", "epoch", "time", "keys", "kid", "prev", "mac", "restart", "evicted", "cover", "upstream", "x", "s\\u0074ream"]);
+        let value = prop::sample::select(vec![
+            "\"s\"".to_string(), "1".into(), "42.0".into(), "-3".into(), "1e400".into(), "true".into(), "false".into(), "null".into(),
+            "\"none\"".into(), "\"1.000000000\"".into(), format!("\"{PREV}\""), "[1,{\"b\":2,\"a\":1}]".into(), "{}".into(),
+            "\"\\u00e9\"".into(), "\"\\ud800\"".into(),
+        ]);
+        (name, value).prop_map(|(n, v)| format!("\"{n}\":{v}"))
+    }
+
     proptest! {
+        /// Reading the field while canonicalizing equals reading it again from the record.
+        #[test]
+        fn captured_reads_agree_with_rereads(members in prop::collection::vec(arb_member(), 0..12)) {
+            let text = format!("{{\"_chain\":{{{}}}}}", members.join(","));
+            let (fast, slow, _) = read_both(&text);
+            prop_assert_eq!(fast, slow, "{}", text);
+        }
+
         /// The inserted field's bytes are exactly what the SDK writes for `to_value()`.
         #[test]
         fn encode_is_the_sdk_encoding_of_to_value(f in arb_field()) {
@@ -679,8 +902,18 @@ mod tests {
             let mut a = Vec::new();
             f.write_header(&mut a);
             let mut b = Vec::new();
-            f.write_header_with(&mut b, &f.texts());
-            prop_assert_eq!(a, b);
+            let prev_at = f.write_header_with(&mut b, &f.texts());
+            prop_assert_eq!(&a, &b);
+            // From the header: the same bytes as the SDK's, unless a DEL makes them differ.
+            let mut from_header = Vec::new();
+            if f.encode_json_from_header(&b, prev_at, &f.texts(), &mut from_header).is_some() {
+                let mut expected = Vec::new();
+                logward_sdk::value::encode(&mut expected, &f.to_value(), Format::Json);
+                prop_assert_eq!(from_header, expected);
+            } else {
+                let del = f.stream.contains('\u{7f}') || f.tag.as_deref().is_some_and(|t| t.contains('\u{7f}'));
+                prop_assert!(del);
+            }
         }
     }
 
@@ -705,7 +938,8 @@ mod tests {
     fn time_parsing_is_exact() {
         assert_eq!(Time::parse("1700000000.000000005"), Some(Time::new(1_700_000_000, 5)));
         assert_eq!(Time::parse("0.000000000"), Some(Time::new(0, 0)));
-        for bad in ["1700000000.5", "01.000000000", "1.0000000000", "a.000000000", "1"] {
+        assert_eq!(Time::parse("18446744073709551615.999999999"), Some(Time::new(u64::MAX, 999_999_999)));
+        for bad in ["1700000000.5", "01.000000000", "1.0000000000", "a.000000000", "1", "18446744073709551616.000000000", ".000000000", "1.00000000a", "+1.000000000", "1.000000000.1"] {
             assert_eq!(Time::parse(bad), None, "{bad}");
         }
     }

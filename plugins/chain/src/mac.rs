@@ -266,10 +266,19 @@ impl Signer {
     /// The MAC of a record: over the domain tag, the canonical chain header, a newline and the
     /// canonical record body.
     pub fn record_mac(&self, header: &[u8], body: &[u8]) -> Digest {
-        let parts: [&[u8]; 4] = [RECORD_DOMAIN, header, b"\n", body];
+        self.mac_parts(&[RECORD_DOMAIN, header, b"\n", body])
+    }
+
+    /// [`record_mac`](Self::record_mac) of a message already laid out in one buffer:
+    /// `RECORD_DOMAIN ‖ header ‖ "\n" ‖ body` (whole blocks are hashed in place).
+    pub fn record_mac_of(&self, message: &[u8]) -> Digest {
+        self.mac_parts(&[message])
+    }
+
+    fn mac_parts(&self, parts: &[&[u8]]) -> Digest {
         match self {
-            Signer::Hmac(k) => k.mac(&parts),
-            Signer::Sha256 => state_bytes(&hash_parts(H0, 0, &parts)),
+            Signer::Hmac(k) => k.mac(parts),
+            Signer::Sha256 => state_bytes(&hash_parts(H0, 0, parts)),
         }
     }
 }
@@ -312,23 +321,39 @@ pub fn hex(bytes: &[u8]) -> String {
     String::from_utf8(out).unwrap_or_default()
 }
 
+/// Value of each hex digit (either case); 0xff for anything else.
+const HEX_VALUES: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'a' as usize + i] = 10 + i as u8;
+        table[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Parses exactly 64 hex digits (either case).
 pub fn parse_digest(text: &str) -> Option<Digest> {
-    let bytes = text.as_bytes();
-    if bytes.len() != 64 {
-        return None;
-    }
-    let nibble = |b: u8| match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    };
+    parse_digest_bytes(text.as_bytes())
+}
+
+/// [`parse_digest`] on bytes.
+pub fn parse_digest_bytes(bytes: &[u8]) -> Option<Digest> {
+    let pairs: &[u8; 64] = bytes.try_into().ok()?;
     let mut out = [0u8; 32];
-    for (dst, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
-        *dst = (nibble(*pair.first()?)? << 4) | nibble(*pair.get(1)?)?;
+    let mut bad = 0u8;
+    for (dst, pair) in out.iter_mut().zip(pairs.chunks_exact(2)) {
+        let (hi, lo) = (HEX_VALUES[usize::from(pair[0])], HEX_VALUES[usize::from(pair[1])]);
+        bad |= hi | lo;
+        *dst = (hi << 4) | (lo & 0xf);
     }
-    Some(out)
+    (bad & 0xf0 == 0).then_some(out)
 }
 
 #[cfg(test)]
@@ -375,6 +400,8 @@ mod tests {
             record.extend_from_slice(b);
             prop_assert_eq!(Signer::Sha256.record_mac(header, b), <[u8; 32]>::from(sha2::Sha256::digest(&record)));
             prop_assert_eq!(Signer::for_key(Some(&SecretKey::from_bytes(key))).record_mac(header, b), reference_hmac(&key, &record));
+            prop_assert_eq!(Signer::for_key(Some(&SecretKey::from_bytes(key))).record_mac_of(&record), reference_hmac(&key, &record));
+            prop_assert_eq!(Signer::Sha256.record_mac_of(&record), Signer::Sha256.record_mac(header, b));
         }
     }
 
@@ -399,5 +426,9 @@ mod tests {
         let reference: String = all.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex(&all), reference);
         assert_eq!(parse_digest(&"g".repeat(64)), None);
+        for bad in ["0".repeat(63) + "/", "0".repeat(63) + ":", "0".repeat(63) + "@", "0".repeat(63) + "G", "0".repeat(63) + "`", "0".repeat(63) + "g", "0".repeat(62) + "é"] {
+            assert_eq!(parse_digest(&bad), None, "{bad}");
+        }
+        assert_eq!(parse_digest(&"aF".repeat(32)), Some([0xaf; 32]));
     }
 }

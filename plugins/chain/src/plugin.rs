@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 
-use logward_sdk::{mark_error, Call, ConfigError, ConfigSource, FieldPath, Plugin, PluginError, Record, Scalar, Verdict};
+use logward_sdk::{mark_error, Call, ConfigError, ConfigSource, FieldPath, Format, Plugin, PluginError, Record, Scalar, Verdict};
 use zeroize::Zeroize;
 
 use crate::canonical::Canonicalizer;
@@ -11,7 +11,7 @@ use crate::checkpoint::{self, Checkpoint};
 use crate::config::{resolve, Settings};
 use crate::field::{ChainField, Cover, Time};
 use crate::keyfile;
-use crate::mac::{Mode, Signer, GENESIS};
+use crate::mac::{Mode, Signer, GENESIS, RECORD_DOMAIN};
 use crate::state::{self, Head, State, STATE_FILE, STATE_TEMP};
 
 pub struct Chain {
@@ -23,6 +23,7 @@ pub struct Chain {
     /// The chain field of the record being processed; its buffers are reused.
     field: ChainField,
     body: Vec<u8>,
+    /// The MAC's message: domain, header, newline, body.
     header: Vec<u8>,
     since_persist: u64,
     /// Set when the state must be written before the next record (epoch change, checkpoint).
@@ -62,10 +63,11 @@ impl Plugin for Chain {
         body.clear();
         field.upstream = None;
         let read = self.canon.load(record.bytes(), record.format()).map(|doc| {
-            if let Some(id) = doc.root_member(field_name) {
+            let (keys, existing) = doc.write_root_without(body, field_name);
+            if let Some(id) = existing {
                 field.upstream = Some(doc.value_bytes(id).to_vec());
             }
-            doc.write_root_with(body, |k| k == field_name.as_bytes())
+            keys
         });
         let problem = match read {
             Ok(keys) => {
@@ -93,15 +95,30 @@ impl Plugin for Chain {
         field.epoch = self.state.epoch;
         field.time = time;
         let mut texts = field.header_texts();
-        self.header.clear();
-        field.write_header_with(&mut self.header, &texts);
-        field.mac = self.signer.record_mac(&self.header, &self.body);
+        // The MAC's message in one buffer: domain ‖ header ‖ "\n" ‖ body.
+        let message = &mut self.header;
+        message.clear();
+        message.extend_from_slice(RECORD_DOMAIN);
+        let prev_at = field.write_header_with(message, &texts) - RECORD_DOMAIN.len();
+        let header_end = message.len();
+        message.push(b'\n');
+        message.extend_from_slice(&self.body);
+        field.mac = self.signer.record_mac_of(message);
         texts.set_mac(&field.mac);
+        let header = message.get(RECORD_DOMAIN.len()..header_end).unwrap_or_default();
 
-        // The field's bytes go straight into the record, unless it replaces a field of the same
-        // name (or keeps one as `upstream`): then through a value, as before.
+        // The field's bytes go straight into the record (in JSON: the header with `mac`
+        // added), unless it replaces a field of the same name (or keeps one as `upstream`):
+        // then through a value, as before.
         let mut encoded = Vec::new();
-        if record.member(field_name)?.is_none() && field.encode(record.format(), &texts, &mut encoded).is_some() {
+        let encoded_ok = match record.format() {
+            Format::Json => field.encode_json_from_header(header, prev_at, &texts, &mut encoded).is_some() || {
+                encoded.clear();
+                field.encode(Format::Json, &texts, &mut encoded).is_some()
+            },
+            Format::Msgpack => field.encode(Format::Msgpack, &texts, &mut encoded).is_some(),
+        };
+        if record.member(field_name)?.is_none() && encoded_ok {
             record.append_encoded(field_name, encoded)?;
         } else {
             record.set(&self.field_path, field.to_value())?;
@@ -198,7 +215,7 @@ impl Chain {
             canon: Canonicalizer::new(),
             field,
             body: Vec::with_capacity(1024),
-            header: Vec::with_capacity(256),
+            header: Vec::with_capacity(1024),
             since_persist: 0,
             persist_now: false,
             evicted_lines: String::new(),
@@ -295,10 +312,10 @@ impl Chain {
         }
         self.maybe_checkpoint(time);
         let cfg = &self.settings.config.persist;
-        if cfg.strict || self.persist_now || self.since_persist >= cfg.records {
-            if let Err(e) = self.persist() {
-                self.report_write_error("state", &e);
-            }
+        if (cfg.strict || self.persist_now || self.since_persist >= cfg.records)
+            && let Err(e) = self.persist()
+        {
+            self.report_write_error("state", &e);
         }
     }
 

@@ -81,6 +81,33 @@ impl<'a> Record<'a> {
             .map_err(|e| *e)
     }
 
+    /// Where the root object ends, without reading its members: a record is exactly one object
+    /// (JSON: `{` ... `}` with at most whitespace or the host's NUL around; msgpack: one map).
+    fn root_loc(&self) -> Result<ObjectLoc> {
+        let src = self.src;
+        match self.format {
+            Format::Json => {
+                let start = json::skip_ws(src, 0);
+                let mut close = src.len();
+                while close > start && matches!(src[close - 1], b' ' | b'\n' | b'\r' | b'\t' | 0) {
+                    close -= 1;
+                }
+                if src.get(start) != Some(&b'{') || close < start + 2 || src[close - 1] != b'}' {
+                    return Err(Error::new(ErrorKind::NotAnObject, start));
+                }
+                let close = close - 1;
+                let empty = json::skip_ws(src, start + 1) == close;
+                Ok(ObjectLoc { start, header_end: start + 1, close, end: close + 1, len: u32::from(!empty) })
+            }
+            Format::Msgpack => match msgpack::read_head(src, 0)? {
+                (msgpack::Head::Map(len), header_end) => {
+                    Ok(ObjectLoc { start: 0, header_end, close: src.len(), end: src.len(), len })
+                }
+                _ => Err(Error::new(ErrorKind::NotAnObject, 0)),
+            },
+        }
+    }
+
     /// The first top-level member named `key` (exact key, decoded). The record's top level is
     /// indexed on first use, so any number of these cost one scan.
     pub fn member(&self, key: &str) -> Result<Option<Node<'a>>> {
@@ -208,7 +235,10 @@ impl<'a> Record<'a> {
     /// directly: no `serde_json::Value`, no re-encoding. The caller guarantees `bytes` is one
     /// valid value and that `key` is not already present (see [`Record::member`]).
     pub fn append_encoded(&mut self, key: &str, bytes: Vec<u8>) -> Result<()> {
-        let loc = self.index()?.loc;
+        let loc = match self.root_index.get() {
+            Some(Ok(index)) => index.loc,
+            _ => self.root_loc()?,
+        };
         self.inserts.push(Insert { obj: loc, key: key.to_string(), value: Replacement::Encoded(bytes) });
         Ok(())
     }

@@ -214,3 +214,20 @@ fn append_encoded_inserts_bytes_as_given() {
         assert_eq!(decode(format, &out), json!({"a": 1, "_chain": {"seq": 7}, "b": true}));
     }
 }
+
+#[test]
+fn append_encoded_finds_the_root_end_without_reading_members() {
+    for (text, expected) in [
+        (&b"{}"[..], r#"{"k":1}"#),
+        (b" {\"a\":[1,{\"b\":\"}\"}]} \n\0", "{\"a\":[1,{\"b\":\"}\"}],\"k\":1}"),
+    ] {
+        let mut rec = Record::new(text, Format::Json);
+        rec.append_encoded("k", b"1".to_vec()).unwrap();
+        let mut out = Vec::new();
+        rec.write(&mut out).unwrap();
+        let v: Value = serde_json::from_slice(&out[..out.iter().rposition(|&b| b == b'}').unwrap() + 1]).unwrap();
+        assert_eq!(v, serde_json::from_str::<Value>(expected).unwrap());
+    }
+    let mut rec = Record::new(b"[1]", Format::Json);
+    assert!(rec.append_encoded("k", b"1".to_vec()).is_err());
+}

@@ -3,11 +3,15 @@
 //! same either way. Anything unexpected is an `Err(())`: the caller then reads the record with
 //! the SDK's reader, which decides and explains.
 
-use super::string::{find, quote_or_backslash_bits, special_bits};
+use super::string::{find, find_wide, quote_or_backslash_bits, special_bits};
 
 #[inline(always)]
 pub(super) fn skip_ws(src: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\r' | b'\t') = src.get(i) {
+    // Fluent Bit writes compact JSON: one test, no loop, in the common case.
+    while let Some(&b) = src.get(i) {
+        if b > b' ' || !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
+            break;
+        }
         i += 1;
     }
     i
@@ -31,7 +35,7 @@ pub(super) fn scan_string(src: &[u8], i: usize) -> Result<(usize, StrKind), ()> 
     let mut kind = StrKind::Plain;
     let mut j = i + 1;
     loop {
-        j = if kind == StrKind::Plain { find(src, j, special_bits) } else { find(src, j, quote_or_backslash_bits) };
+        j = if kind == StrKind::Plain { find_wide(src, j, special_bits) } else { find(src, j, quote_or_backslash_bits) };
         match src.get(j) {
             None => return Err(()),
             Some(b'"') => return Ok((j + 1, kind)),

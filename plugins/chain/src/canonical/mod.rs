@@ -91,6 +91,29 @@ struct Frame {
     /// Buffer position just after the opening bracket.
     content: usize,
     src_start: usize,
+    /// The object being captured (see [`Canonicalizer::capture`]).
+    capture: bool,
+}
+
+/// A member value of the captured object, as the record spells it (spans into the record).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Spelled {
+    /// A string body (without quotes); `escaped`: it has backslash escapes.
+    Str { start: usize, end: usize, escaped: bool },
+    /// A number's text.
+    Num { start: usize, end: usize },
+    Bool(bool),
+    #[default]
+    Null,
+    /// An object or array: its bytes.
+    Container { start: usize, end: usize },
+}
+
+/// A member of the captured object: its name (a string body, as [`Spelled::Str`]) and value.
+#[derive(Debug, Clone, Copy)]
+pub struct Captured {
+    pub name: Spelled,
+    pub value: Spelled,
 }
 
 /// Reusable buffers for canonicalizing one record after another without reallocating.
@@ -108,8 +131,17 @@ pub struct Canonicalizer {
     frames: Vec<Frame>,
     scratch: Vec<u8>,
     order: Vec<u32>,
+    orders: OrderCache,
     /// The root object's members, sorted by name, one per name.
     root: Vec<Member>,
+    /// Root member whose object members are recorded as spelled (JSON records).
+    capture_key: Option<Vec<u8>>,
+    /// The next value is the captured object.
+    capture_next: bool,
+    /// Where the captured object starts in the record, and its members.
+    captured_at: Option<usize>,
+    captured: Vec<Captured>,
+    captured_name: Spelled,
 }
 
 fn key_of<'k>(m: &Member, buf: &'k [u8], side: &'k [u8]) -> &'k [u8] {
@@ -117,21 +149,40 @@ fn key_of<'k>(m: &Member, buf: &'k [u8], side: &'k [u8]) -> &'k [u8] {
     from.get(m.key..m.key + m.key_len).unwrap_or_default()
 }
 
-fn prefix_of(key: &[u8]) -> u64 {
-    if let Some(w) = key.first_chunk::<8>() {
-        return u64::from_be_bytes(*w);
+/// Eight bytes of a name from `at`, zero-padded, little-endian (no byte swap: under an
+/// interpreter a 64-bit swap is ~40 instructions). Compared with [`prefix_order`].
+fn word_at(key: &[u8], at: usize) -> u64 {
+    if let Some(w) = key.get(at..).and_then(|k| k.first_chunk::<8>()) {
+        return u64::from_le_bytes(*w);
     }
     let mut w = [0u8; 8];
-    let n = key.len().min(8);
-    if let (Some(dst), Some(src)) = (w.get_mut(..n), key.get(..n)) {
-        dst.copy_from_slice(src);
+    if let Some(rest) = key.get(at..) {
+        let n = rest.len().min(8);
+        if let (Some(dst), Some(src)) = (w.get_mut(..n), rest.get(..n)) {
+            dst.copy_from_slice(src);
+        }
     }
-    u64::from_be_bytes(w)
+    u64::from_le_bytes(w)
+}
+
+fn prefix_of(key: &[u8]) -> u64 {
+    word_at(key, 0)
+}
+
+/// Byte order of two little-endian words: decided by the first (lowest) byte that differs.
+#[inline(always)]
+fn prefix_order(a: u64, b: u64) -> Ordering {
+    let d = a ^ b;
+    if d == 0 {
+        return Ordering::Equal;
+    }
+    let shift = d.trailing_zeros() & !7;
+    ((a >> shift) & 0xff).cmp(&((b >> shift) & 0xff))
 }
 
 /// Orders member names by their UTF-8 bytes.
 fn key_cmp(a: &Member, b: &Member, buf: &[u8], side: &[u8]) -> Ordering {
-    match a.prefix.cmp(&b.prefix) {
+    match prefix_order(a.prefix, b.prefix) {
         // Equal zero-padded prefixes of names of at most 8 bytes: the shorter is a prefix
         // of the longer.
         Ordering::Equal if a.key_len <= 8 && b.key_len <= 8 => a.key_len.cmp(&b.key_len),
@@ -140,28 +191,118 @@ fn key_cmp(a: &Member, b: &Member, buf: &[u8], side: &[u8]) -> Ordering {
     }
 }
 
+/// Orders of recently sorted objects, by their names' sequence: records of one source repeat
+/// the same key order, so most objects need a comparison per name instead of a sort.
+#[derive(Default)]
+struct OrderCache {
+    entries: Vec<CachedOrder>,
+    next: usize,
+}
+
+#[derive(Default)]
+struct CachedOrder {
+    /// (bytes 0..8, bytes 8..16, length) of each name, in record order.
+    names: Vec<(u64, u64, usize)>,
+    /// The bytes past 16 of the longer names, concatenated.
+    long: Vec<u8>,
+    order: Vec<u32>,
+}
+
+impl CachedOrder {
+    fn matches(&self, seg: &[Member], buf: &[u8], side: &[u8]) -> bool {
+        if self.names.len() != seg.len() {
+            return false;
+        }
+        let mut at = 0;
+        for (m, &(prefix, second, len)) in seg.iter().zip(&self.names) {
+            if m.prefix != prefix || m.key_len != len {
+                return false;
+            }
+            if len > 8 {
+                let key = key_of(m, buf, side);
+                if word_at(key, 8) != second {
+                    return false;
+                }
+                if len > 16 {
+                    if self.long.get(at..at + len - 16) != key.get(16..) {
+                        return false;
+                    }
+                    at += len - 16;
+                }
+            }
+        }
+        true
+    }
+}
+
+const ORDER_CACHE: usize = 8;
+
+impl OrderCache {
+    /// `order` for `seg`: from the cache, or sorted (and cached).
+    fn order(&mut self, seg: &[Member], buf: &[u8], side: &[u8], order: &mut Vec<u32>) {
+        if let Some(hit) = self.entries.iter().find(|e| e.matches(seg, buf, side)) {
+            order.clear();
+            order.extend_from_slice(&hit.order);
+            return;
+        }
+        sorted_order(seg, buf, side, order);
+        if self.entries.len() < ORDER_CACHE {
+            self.entries.push(CachedOrder::default());
+        }
+        let slot = self.next % self.entries.len().max(1);
+        self.next = self.next.wrapping_add(1);
+        if let Some(e) = self.entries.get_mut(slot) {
+            e.names.clear();
+            e.long.clear();
+            for m in seg {
+                let key = key_of(m, buf, side);
+                e.names.push((m.prefix, word_at(key, 8), m.key_len));
+                e.long.extend_from_slice(key.get(16..).unwrap_or_default());
+            }
+            e.order.clear();
+            e.order.extend_from_slice(order);
+        }
+    }
+}
+
 /// Fills `order` with the indices of `seg`'s members sorted by name (stable), keeping only the
-/// last of equal names. Indices (not 40-byte members) move while sorting.
+/// last of equal names. Indices (not 40-byte members) move while sorting; most comparisons end
+/// at the names' 8-byte prefixes.
 fn sorted_order(seg: &[Member], buf: &[u8], side: &[u8], order: &mut Vec<u32>) {
     order.clear();
     order.extend(0..seg.len() as u32);
-    let cmp = |a: u32, b: u32| match (seg.get(a as usize), seg.get(b as usize)) {
+    let member = |i: u32| seg.get(i as usize);
+    let cmp = |a: u32, b: u32| match (member(a), member(b)) {
         (Some(a), Some(b)) => key_cmp(a, b, buf, side),
         _ => Ordering::Equal,
     };
+    let mut equal_seen = false;
     if order.len() <= 16 {
         // Insertion sort: stable, no allocation, fast for the small objects of log records.
         for i in 1..order.len() {
             let cur = order[i];
             let mut j = i;
-            while j > 0 && cmp(order[j - 1], cur) == Ordering::Greater {
-                order[j] = order[j - 1];
-                j -= 1;
+            while j > 0 {
+                match cmp(order[j - 1], cur) {
+                    Ordering::Greater => {
+                        order[j] = order[j - 1];
+                        j -= 1;
+                    }
+                    Ordering::Equal => {
+                        equal_seen = true;
+                        break;
+                    }
+                    Ordering::Less => break,
+                }
             }
             order[j] = cur;
         }
     } else {
         order.sort_by(|&a, &b| cmp(a, b));
+        equal_seen = true;
+    }
+    if !equal_seen {
+        return;
     }
     let mut kept = 0;
     for r in 0..order.len() {
@@ -177,6 +318,12 @@ fn sorted_order(seg: &[Member], buf: &[u8], side: &[u8], order: &mut Vec<u32>) {
 impl Canonicalizer {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Records, for JSON records, the members of the root object's member `key` as they are
+    /// spelled ([`Doc::captured`]): reading them back needs no second pass over the record.
+    pub fn capture(&mut self, key: &str) {
+        self.capture_key = Some(key.as_bytes().to_vec());
     }
 
     /// Reads a JSON object (a record as Fluent Bit's outputs write it).
@@ -217,6 +364,33 @@ impl Canonicalizer {
         self.members.clear();
         self.frames.clear();
         self.root.clear();
+        self.capture_next = false;
+        self.captured_at = None;
+        self.captured.clear();
+    }
+
+    /// Inside the captured object (its members are at depth 2).
+    fn capturing(&self) -> bool {
+        self.frames.len() == 2 && self.frames.last().is_some_and(|f| f.capture)
+    }
+
+    /// After a member name at `start..end` (a string body) was read.
+    fn named(&mut self, start: usize, end: usize, escaped: bool) {
+        match self.frames.len() {
+            1 => {
+                self.capture_next = self.capture_key.as_deref().is_some_and(|k| {
+                    self.members.last().is_some_and(|m| key_of(m, &self.buf, &self.side) == k)
+                });
+            }
+            2 if self.capturing() => self.captured_name = Spelled::Str { start, end, escaped },
+            _ => {}
+        }
+    }
+
+    fn capture_value(&mut self, value: Spelled) {
+        if self.capturing() {
+            self.captured.push(Captured { name: self.captured_name, value });
+        }
     }
 
     /// Writes every token canonically; returns whether the root was an object. With
@@ -227,7 +401,7 @@ impl Canonicalizer {
         for t in tokens {
             let t = t.map_err(|e| CanonError::Syntax(e.to_string()))?;
             match t.token {
-                Token::Key(k) => self.key(k.raw(), k.is_escaped(), false),
+                Token::Key(k) => self.key(k.raw(), k.is_escaped()),
                 Token::Scalar(s) => {
                     self.before_value();
                     write_scalar(&mut self.buf, s)?;
@@ -255,6 +429,7 @@ impl Canonicalizer {
             Next,
         }
         self.reset();
+        self.buf.reserve(src.len());
         let mut root_object = false;
         let mut state = State::Value;
         let mut i = 0;
@@ -269,6 +444,14 @@ impl Canonicalizer {
                         }
                         let object = b == b'{';
                         self.open(object, i);
+                        if std::mem::take(&mut self.capture_next) && object && self.frames.len() == 2 {
+                            // The last member of that name is the one kept: start afresh.
+                            self.captured.clear();
+                            self.captured_at = Some(i);
+                            if let Some(f) = self.frames.last_mut() {
+                                f.capture = true;
+                            }
+                        }
                         i += 1;
                         state = if object { State::FirstKey } else { State::FirstElement };
                         continue;
@@ -278,11 +461,8 @@ impl Canonicalizer {
                         let raw = src.get(i + 1..end - 1).ok_or(())?;
                         self.before_value();
                         match kind {
-                            json::StrKind::Plain => {
-                                self.buf.push(b'"');
-                                self.buf.extend_from_slice(raw);
-                                self.buf.push(b'"');
-                            }
+                            // Its canonical form is its spelling, quotes included.
+                            json::StrKind::Plain => self.buf.extend_from_slice(src.get(i..end).ok_or(())?),
                             json::StrKind::Unusual => {
                                 string::write_record_str(&mut self.buf, raw, false);
                             }
@@ -291,6 +471,7 @@ impl Canonicalizer {
                             }
                         }
                         self.after_value(i, end, false);
+                        self.capture_value(Spelled::Str { start: i + 1, end: end - 1, escaped: kind == json::StrKind::Escaped });
                         i = end;
                     }
                     b'-' | b'0'..=b'9' => {
@@ -298,6 +479,7 @@ impl Canonicalizer {
                         self.before_value();
                         number::write_json_number(&mut self.buf, src.get(i..end).ok_or(())?).map_err(|_| ())?;
                         self.after_value(i, end, false);
+                        self.capture_value(Spelled::Num { start: i, end });
                         i = end;
                     }
                     b't' | b'f' | b'n' => {
@@ -312,6 +494,11 @@ impl Canonicalizer {
                         self.before_value();
                         self.buf.extend_from_slice(lit);
                         self.after_value(i, i + lit.len(), false);
+                        self.capture_value(match b {
+                            b't' => Spelled::Bool(true),
+                            b'f' => Spelled::Bool(false),
+                            _ => Spelled::Null,
+                        });
                         i += lit.len();
                     }
                     _ => return Err(()),
@@ -320,14 +507,22 @@ impl Canonicalizer {
                     if b == b'}' && state == State::FirstKey {
                         root_object = self.close_object(i + 1, index_root);
                         i += 1;
+                        self.capture_container(i);
                     } else if b == b'"' {
                         let (end, kind) = json::scan_string(src, i)?;
                         let colon = json::skip_ws(src, end);
                         if src.get(colon) != Some(&b':') {
                             return Err(());
                         }
-                        let raw = src.get(i + 1..end - 1).ok_or(())?;
-                        self.key(raw, kind == json::StrKind::Escaped, kind == json::StrKind::Plain);
+                        let escaped = kind == json::StrKind::Escaped;
+                        if kind == json::StrKind::Plain {
+                            self.plain_key(src.get(i..end).ok_or(())?);
+                        } else {
+                            self.key(src.get(i + 1..end - 1).ok_or(())?, escaped);
+                        }
+                        if self.capture_key.is_some() {
+                            self.named(i + 1, end - 1, escaped);
+                        }
                         i = colon + 1;
                         state = State::Value;
                         continue;
@@ -339,6 +534,7 @@ impl Canonicalizer {
                     if b == b']' {
                         self.close_array(i + 1);
                         i += 1;
+                        self.capture_container(i);
                     } else {
                         state = State::Value;
                         continue;
@@ -362,6 +558,7 @@ impl Canonicalizer {
                         _ => return Err(()),
                     }
                     i += 1;
+                    self.capture_container(i);
                 }
             }
             // A value is complete.
@@ -381,7 +578,17 @@ impl Canonicalizer {
         self.before_value();
         self.buf.push(if object { b'{' } else { b'[' });
         let (base, content) = (self.members.len(), self.buf.len());
-        self.frames.push(Frame { object, first: true, sorted: true, base, content, src_start });
+        self.frames.push(Frame { object, first: true, sorted: true, base, content, src_start, capture: false });
+    }
+
+    /// A container ending at `end` closed: if it was a member value of the captured object,
+    /// record it.
+    fn capture_container(&mut self, end: usize) {
+        if self.capturing()
+            && let Some(m) = self.members.last()
+        {
+            self.captured.push(Captured { name: self.captured_name, value: Spelled::Container { start: m.src_start, end } });
+        }
     }
 
     fn close_array(&mut self, src_end: usize) {
@@ -398,7 +605,7 @@ impl Canonicalizer {
             if f.sorted {
                 self.root.extend_from_slice(seg);
             } else {
-                sorted_order(seg, &self.buf, &self.side, &mut self.order);
+                self.orders.order(seg, &self.buf, &self.side, &mut self.order);
                 self.root.extend(self.order.iter().filter_map(|&i| seg.get(i as usize)));
             }
             self.members.truncate(f.base);
@@ -436,24 +643,46 @@ impl Canonicalizer {
         }
     }
 
-    /// A member name (`plain`: known to be printable ASCII without `"` or `\\`).
-    fn key(&mut self, raw: &[u8], escaped: bool, plain: bool) {
-        let Some(f) = self.frames.last_mut() else { return };
-        let buf = &mut self.buf;
-        buf.reserve(raw.len() + 4);
+    /// Starts a member: the separator, and where its text starts.
+    fn member_start(&mut self) -> Option<(usize, bool, usize)> {
+        let f = self.frames.last_mut()?;
         if !std::mem::replace(&mut f.first, false) {
-            buf.push(b',');
+            self.buf.push(b',');
         }
-        let start = buf.len();
+        Some((self.buf.len(), f.sorted, f.base))
+    }
+
+    /// Ends a member's name: `m` gets its value's start; the object notes when names stop
+    /// increasing.
+    fn member_named(&mut self, mut m: Member, sorted: bool, base: usize) {
+        self.buf.push(b':');
+        m.value = self.buf.len();
+        m.end = m.value;
+        if sorted
+            && self.members.len() > base
+            && let Some(prev) = self.members.last()
+            && key_cmp(prev, &m, &self.buf, &self.side) != Ordering::Less
+            && let Some(f) = self.frames.last_mut()
+        {
+            f.sorted = false;
+        }
+        self.members.push(m);
+    }
+
+    /// A member name spelled as printable ASCII without `"` or `\\` (`quoted`: with its quotes).
+    fn plain_key(&mut self, quoted: &[u8]) {
+        let Some((start, sorted, base)) = self.member_start() else { return };
+        self.buf.extend_from_slice(quoted);
+        let name = quoted.get(1..quoted.len() - 1).unwrap_or_default();
+        let m = Member { start, key: start + 1, key_len: name.len(), prefix: prefix_of(name), ..Member::default() };
+        self.member_named(m, sorted, base);
+    }
+
+    /// A member name as a record holds it (see [`string::write_record_str`]).
+    fn key(&mut self, raw: &[u8], escaped: bool) {
+        let Some((start, sorted, base)) = self.member_start() else { return };
         let mut m = Member { start, ..Member::default() };
-        if plain {
-            buf.push(b'"');
-            buf.extend_from_slice(raw);
-            buf.push(b'"');
-            m.key = start + 1;
-            m.key_len = raw.len();
-            m.prefix = prefix_of(raw);
-        } else if string::write_record_str(buf, raw, escaped) {
+        if string::write_record_str(&mut self.buf, raw, escaped) {
             // Escapes in the canonical spelling: sort by the decoded name, kept aside.
             let text = string::record_text(raw, escaped);
             m.key_in_side = true;
@@ -463,26 +692,16 @@ impl Canonicalizer {
             self.side.extend_from_slice(text.as_bytes());
         } else {
             m.key = start + 1;
-            m.key_len = buf.len() - start - 2;
-            m.prefix = prefix_of(key_of(&m, buf, &self.side));
+            m.key_len = self.buf.len() - start - 2;
+            m.prefix = prefix_of(key_of(&m, &self.buf, &self.side));
         }
-        buf.push(b':');
-        m.value = buf.len();
-        m.end = m.value;
-        if f.sorted
-            && self.members.len() > f.base
-            && let Some(prev) = self.members.last()
-            && key_cmp(prev, &m, buf, &self.side) != Ordering::Less
-        {
-            f.sorted = false;
-        }
-        self.members.push(m);
+        self.member_named(m, sorted, base);
     }
 
     /// Rewrites the members of the object `f` (the end of the buffer) in name order.
     fn reorder(&mut self, f: &Frame) {
         let seg = self.members.get(f.base..).unwrap_or_default();
-        sorted_order(seg, &self.buf, &self.side, &mut self.order);
+        self.orders.order(seg, &self.buf, &self.side, &mut self.order);
         self.scratch.clear();
         self.scratch.extend_from_slice(self.buf.get(f.content..).unwrap_or_default());
         self.buf.truncate(f.content);
@@ -522,6 +741,30 @@ impl<'a> Doc<'_, 'a> {
         ValueId::try_from(at).ok()
     }
 
+    /// Writes the root object canonically without the member `name`, and says where that
+    /// member is (one pass: what the filter does per record).
+    pub fn write_root_without(&self, out: &mut Vec<u8>, name: &str) -> (u64, Option<ValueId>) {
+        let home = &*self.home;
+        let name = name.as_bytes();
+        let (prefix, len) = (prefix_of(name), name.len());
+        let mut found = None;
+        out.push(b'{');
+        let mut written = 0u64;
+        for (id, m) in home.root.iter().enumerate() {
+            if m.prefix == prefix && m.key_len == len && (len <= 8 || key_of(m, &home.buf, &home.side) == name) {
+                found = ValueId::try_from(id).ok();
+                continue;
+            }
+            if written > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(home.buf.get(m.start..m.end).unwrap_or_default());
+            written += 1;
+        }
+        out.push(b'}');
+        (written, found)
+    }
+
     /// The root member names, sorted, each once.
     pub fn root_keys(&self) -> impl Iterator<Item = &str> {
         // Names are decoded text: valid UTF-8 by construction.
@@ -537,6 +780,13 @@ impl<'a> Doc<'_, 'a> {
     pub fn source_of(&self, id: ValueId) -> Option<(&'a [u8], Format)> {
         let m = self.member(id)?;
         Some((self.src.get(m.src_start..m.src_end)?, self.format))
+    }
+
+    /// The members of the root member `id`'s object as spelled in the record, in record order,
+    /// when [`Canonicalizer::capture`] named it and the fast JSON reader read the record.
+    pub fn captured(&self, id: ValueId) -> Option<(&[Captured], &'a [u8])> {
+        let m = self.member(id)?;
+        (m.object && self.home.captured_at == Some(m.src_start)).then_some((&self.home.captured, self.src))
     }
 
     /// The canonical form of the root member `id`'s value.

@@ -245,7 +245,7 @@ pub(super) fn find(bytes: &[u8], from: usize, bits: impl Fn(u64) -> u64) -> usiz
         // 1..=7 bytes of the last word are before `i`: replace them by padding, so a flagged
         // byte there cannot borrow into (and falsely flag) the bytes after it.
         let keep = u64::MAX << (8 * (i - (n - 8)));
-        let hits = bits((load8(bytes, n - 8) & keep) | (ONES * u64::from(b'a') & !keep));
+        let hits = bits((load8(bytes, n - 8) & keep) | ((ONES * u64::from(b'a')) & !keep));
         return if hits != 0 { n - 8 + (hits.trailing_zeros() / 8) as usize } else { n };
     }
     let mut w = [b'a'; 8];
@@ -254,6 +254,23 @@ pub(super) fn find(bytes: &[u8], from: usize, bits: impl Fn(u64) -> u64) -> usiz
     }
     let hits = bits(u64::from_le_bytes(w));
     if hits != 0 { (i + (hits.trailing_zeros() / 8) as usize).min(n) } else { n }
+}
+
+/// [`find`] taking 16 bytes per step while both words are clean (half the loop overhead).
+#[inline(always)]
+pub(super) fn find_wide(bytes: &[u8], from: usize, bits: impl Fn(u64) -> u64 + Copy) -> usize {
+    let mut i = from;
+    while i + 16 <= bytes.len() {
+        let (a, b) = (bits(load8(bytes, i)), bits(load8(bytes, i + 8)));
+        if a != 0 {
+            return i + (a.trailing_zeros() / 8) as usize;
+        }
+        if b != 0 {
+            return i + 8 + (b.trailing_zeros() / 8) as usize;
+        }
+        i += 16;
+    }
+    find(bytes, i, bits)
 }
 
 /// True when `bytes` are all printable ASCII other than `"` and `\`: their canonical string
@@ -402,6 +419,7 @@ mod tests {
                 let naive = |special: &dyn Fn(u8) -> bool| bytes.iter().skip(from).position(|&b| special(b)).map_or(bytes.len(), |p| from + p);
                 prop_assert_eq!(find(&bytes, from, escape_bits), naive(&escape));
                 prop_assert_eq!(find(&bytes, from, special_bits), naive(&|b| escape(b) || b >= 0x80));
+                prop_assert_eq!(find_wide(&bytes, from, special_bits), naive(&|b| escape(b) || b >= 0x80));
             }
         }
     }

@@ -409,9 +409,8 @@ proptest! {
             }
         }
         let tokens = via_tokens(&text);
-        match via_fused(&text) {
-            Some(fused) => prop_assert_eq!(Ok(fused), tokens, "{}", String::from_utf8_lossy(&text)),
-            None => {}
+        if let Some(fused) = via_fused(&text) {
+            prop_assert_eq!(Ok(fused), tokens, "{}", String::from_utf8_lossy(&text));
         }
     }
 
@@ -435,4 +434,41 @@ fn fused_reader_hands_over_what_it_does_not_read() {
     assert_eq!(c.load_json(b"[1]").err(), Some(CanonError::NotAnObject));
     // Leading zeros: the SDK reads them, so the fused reader does too, canonically.
     assert_eq!(json("{\"a\":007}"), "{\"a\":7}");
+}
+
+proptest! {
+    /// Leaving one member out in one pass is leaving it out by name.
+    #[test]
+    fn write_root_without_is_skip_by_name(
+        keys in prop::collection::vec(prop::sample::select(vec!["_chain", "_chainX", "_chai", "_chain_long_name_a", "_chain_long_name_b", "a", "\u{1}", ""]), 0..8),
+        name in prop::sample::select(vec!["_chain", "_chain_long_name_a", "a", "", "zz"]),
+    ) {
+        let text = format!("{{{}}}", keys.iter().enumerate().map(|(i, k)| format!("{}:{i}", serde_json::to_string(k).unwrap())).collect::<Vec<_>>().join(","));
+        let mut c = Canonicalizer::new();
+        let mut doc = c.load_json(text.as_bytes()).unwrap();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let (n, found) = doc.write_root_without(&mut a, name);
+        let m = doc.write_root(&mut b, &|k| k == name).unwrap();
+        prop_assert_eq!(&a, &b);
+        prop_assert_eq!(n, m);
+        prop_assert_eq!(found, doc.root_member(name));
+    }
+}
+
+proptest! {
+    /// Orders reused from earlier records are the orders a sort gives: one canonicalizer
+    /// through many records equals a fresh one per record.
+    #[test]
+    fn cached_orders_are_sorted_orders(records in prop::collection::vec(
+        prop::collection::vec((prop::sample::select(vec!["b", "a", "c", "kubernetes_long_a", "kubernetes_long_b", "kubernetes_long_", "\u{1}x", "a"]), 0i32..3), 0..7), 1..30)) {
+        let mut shared = Canonicalizer::new();
+        for members in records {
+            let body = members.iter().map(|(k, v)| format!("{}:{v}", serde_json::to_string(k).unwrap())).collect::<Vec<_>>().join(",");
+            let text = if body.is_empty() { "{\"n\":{}}".to_string() } else { format!("{{{body},\"n\":{{{body}}}}}") };
+            let mut out = Vec::new();
+            let mut doc = shared.load_json(text.as_bytes()).unwrap();
+            doc.write_root(&mut out, &|_| false).unwrap();
+            prop_assert_eq!(String::from_utf8(out).unwrap(), json(&text));
+        }
+    }
 }

@@ -41,7 +41,7 @@ pub fn locate(line: &[u8]) -> Line<'_> {
 
 /// `TAG: [ ..., {record}]`: the record is the array's last element.
 fn tagged(line: &[u8]) -> Line<'_> {
-    let Some(colon) = line.windows(3).position(|w| w == b": [") else {
+    let Some(colon) = memchr::memmem::find(line, b": [") else {
         return Line::Unreadable("neither a JSON object nor `TAG: [time, {record}]`");
     };
     let Some(array) = line.get(colon + 2..) else {

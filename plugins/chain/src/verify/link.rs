@@ -48,6 +48,12 @@ impl Hasher for DigestHasher {
 
 type ByMac = HashMap<Digest, usize, BuildHasherDefault<DigestHasher>>;
 
+fn mac_prefix(mac: &Digest) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(&mac[..8]);
+    u64::from_be_bytes(w)
+}
+
 /// Sorted (parent, child) links.
 struct Children<'e>(&'e [(usize, usize)]);
 
@@ -65,6 +71,8 @@ const GENESIS_NODE: usize = usize::MAX;
 pub struct Linker<'a> {
     pub placed: &'a [Placed],
     pub files: &'a [String],
+    /// (key id, stream) of each [`Entry::group`](super::check::Entry::group).
+    pub streams: &'a [(Option<String>, String)],
     pub partial: bool,
 }
 
@@ -74,22 +82,28 @@ impl Linker<'_> {
         Some(Location { file: self.files.get(p.file).cloned().unwrap_or_default(), line: p.line })
     }
 
-    fn field(&self, i: usize) -> &crate::field::ChainField {
-        &self.placed[i].entry.field
+    fn field(&self, i: usize) -> &super::check::Entry {
+        &self.placed[i].entry
     }
 
     pub fn run(&self, checkpoints: &[PlacedCheckpoint], report: &mut Report) {
-        let mut groups: BTreeMap<GroupKey, Vec<usize>> = BTreeMap::new();
+        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); self.streams.len()];
         for (i, p) in self.placed.iter().enumerate() {
-            groups.entry((p.entry.field.kid.clone(), p.entry.field.stream.clone())).or_default().push(i);
+            if let Some(g) = groups.get_mut(p.entry.group as usize) {
+                g.push(i);
+            }
         }
         let mut ck_groups: BTreeMap<GroupKey, Vec<&PlacedCheckpoint>> = BTreeMap::new();
         for c in checkpoints {
             ck_groups.entry((c.checkpoint.kid.clone(), c.checkpoint.stream.clone())).or_default().push(c);
         }
-        for (key, idxs) in &groups {
+        // Streams in (key id, stream) order.
+        let mut order: Vec<usize> = (0..self.streams.len()).filter(|&g| !groups[g].is_empty()).collect();
+        order.sort_by(|&a, &b| self.streams[a].cmp(&self.streams[b]));
+        for g in order {
+            let key = &self.streams[g];
             let cks = ck_groups.remove(key).unwrap_or_default();
-            self.stream(&key.1, key.0.as_deref(), idxs, &cks, report);
+            self.stream(&key.1, key.0.as_deref(), &groups[g], &cks, report);
         }
         for ((_, stream), cks) in ck_groups {
             let last = cks.iter().map(|c| c.checkpoint.seq).max().unwrap_or(0);
@@ -108,48 +122,80 @@ impl Linker<'_> {
         let start = report.findings.len();
         let push = |report: &mut Report, f: Finding| report.findings.push(f.stream(stream));
 
-        // Records on their own.
-        let mut by_mac: ByMac = ByMac::with_capacity_and_hasher(idxs.len(), Default::default());
-        let mut valid: Vec<usize> = Vec::new();
-        for &i in idxs {
+        // Records on their own. A valid record whose MAC an earlier valid record already has is
+        // a duplicate: found by sorting (MAC prefix, position), not by hashing every MAC.
+        let mac_of = |i: usize| &self.placed[i].entry.mac;
+        let mut keyed: Vec<(u64, u32)> = idxs
+            .iter()
+            .enumerate()
+            .filter(|&(_, &i)| self.placed[i].entry.status == Status::Valid)
+            .map(|(pos, &i)| (mac_prefix(mac_of(i)), pos as u32))
+            .collect();
+        keyed.sort_unstable();
+        let mut first_of: Vec<u32> = Vec::new(); // position of the first record with the same MAC
+        for run in keyed.chunk_by(|a, b| a.0 == b.0).filter(|run| run.len() > 1) {
+            if first_of.is_empty() {
+                first_of = vec![u32::MAX; idxs.len()];
+            }
+            for (k, &(_, pos)) in run.iter().enumerate() {
+                let mac = mac_of(idxs[pos as usize]);
+                if let Some(&(_, first)) = run[..k].iter().find(|&&(_, p)| mac_of(idxs[p as usize]) == mac) {
+                    first_of[pos as usize] = first;
+                }
+            }
+        }
+        let mut valid: Vec<usize> = Vec::with_capacity(keyed.len());
+        let mut bad: Vec<usize> = Vec::new();
+        for (pos, &i) in idxs.iter().enumerate() {
             let e = &self.placed[i].entry;
-            let seq = e.field.seq;
+            let seq = e.seq;
             let f = match e.status {
                 Status::Valid => {
-                    if !e.uncovered.is_empty() {
+                    if e.uncovered {
                         report.output_fields_ignored += 1;
                     }
-                    if let Some(&first) = by_mac.get(&e.field.mac) {
+                    if let Some(&first) = first_of.get(pos).filter(|&&f| f != u32::MAX) {
+                        let first = idxs[first as usize];
                         let where_first = self.loc(first).map(|l| format!("{}:{}", l.file, l.line)).unwrap_or_default();
                         push(report, Finding::new(Kind::Duplicate, format!("the same record as at {where_first} (replayed or duplicated)")).seq(seq, seq).at(self.loc(i)));
                         continue;
                     }
-                    by_mac.insert(e.field.mac, i);
                     valid.push(i);
-                    if e.field.cover == Cover::None {
+                    if e.cover == Cover::None {
                         push(report, Finding::new(Kind::Uncovered, "the plugin could not read this record (e.g. NaN in JSON mode): its place in the chain is verified, its content is not").seq(seq, seq).at(self.loc(i)));
                     }
                     continue;
                 }
-                Status::BadMac => Finding::new(Kind::Modified, "content or chain field does not match the MAC"),
+                Status::BadMac => {
+                    bad.push(i);
+                    Finding::new(Kind::Modified, "content or chain field does not match the MAC")
+                }
                 Status::UnknownKey => Finding::new(Kind::UnknownKey, format!("made with key id {} — pass that key with --key", kid.unwrap_or("?"))),
                 Status::Unkeyed => Finding::new(Kind::Unkeyed, "a plain SHA-256 record where keyed (HMAC) records were expected"),
-                Status::EpochOutOfRange => Finding::new(Kind::EpochOutOfRange, format!("epoch {} is beyond what the verifier derives", e.field.epoch)),
+                Status::EpochOutOfRange => Finding::new(Kind::EpochOutOfRange, format!("epoch {} is beyond what the verifier derives", e.epoch)),
             };
             push(report, f.seq(seq, seq).at(self.loc(i)));
         }
-        // Modified records still hold their place: successors that name their MAC link to them.
-        for &i in idxs {
-            if self.placed[i].entry.status == Status::BadMac {
-                by_mac.entry(self.placed[i].entry.field.mac).or_insert(i);
+        // MAC → record: valid records, then modified ones (they still hold their place:
+        // successors that name their MAC link to them). Built only if a link is not simply
+        // to the previous valid record of the stream.
+        let mut by_mac: Option<ByMac> = None;
+        let build = || {
+            let mut m = ByMac::with_capacity_and_hasher(valid.len() + bad.len(), Default::default());
+            for &i in &valid {
+                m.insert(*mac_of(i), i);
             }
-        }
+            for &i in &bad {
+                m.entry(*mac_of(i)).or_insert(i);
+            }
+            m
+        };
 
         // Parents.
         // (parent, child) links; sorted below so each parent's children are adjacent.
         let mut edges: Vec<(usize, usize)> = Vec::with_capacity(valid.len());
         let mut orphans: BTreeSet<usize> = BTreeSet::new();
-        for &i in &valid {
+        for (k, &i) in valid.iter().enumerate() {
             let f = self.field(i);
             if f.prev == GENESIS {
                 if f.seq != 1 {
@@ -161,26 +207,29 @@ impl Linker<'_> {
                 }
                 continue;
             }
-            let Some(&p) = by_mac.get(&f.prev) else {
+            // Valid MACs are unique: the previous valid record, if it has the MAC named, is
+            // the one the index would give.
+            let adjacent = k.checked_sub(1).and_then(|k| valid.get(k)).copied().filter(|&p| *mac_of(p) == f.prev);
+            let parent = adjacent.or_else(|| by_mac.get_or_insert_with(build).get(&f.prev).copied());
+            let Some(p) = parent else {
                 orphans.insert(i);
                 continue;
             };
             let pf = self.field(p);
-            let at = self.loc(i);
             if pf.seq.checked_add(1) != Some(f.seq) {
-                push(report, Finding::new(Kind::Inconsistent, format!("follows seq {} but is numbered {}", pf.seq, f.seq)).seq(f.seq, f.seq).at(at));
+                push(report, Finding::new(Kind::Inconsistent, format!("follows seq {} but is numbered {}", pf.seq, f.seq)).seq(f.seq, f.seq).at(self.loc(i)));
                 continue;
             }
             if f.restart.is_some_and(|r| r != pf.seq) {
-                push(report, Finding::new(Kind::Inconsistent, "restart does not name the record it follows").seq(f.seq, f.seq).at(at));
+                push(report, Finding::new(Kind::Inconsistent, "restart does not name the record it follows").seq(f.seq, f.seq).at(self.loc(i)));
                 continue;
             }
             if f.epoch < pf.epoch {
-                push(report, Finding::new(Kind::EpochRegression, format!("epoch {} after epoch {}", f.epoch, pf.epoch)).seq(f.seq, f.seq).at(at.clone()));
+                push(report, Finding::new(Kind::EpochRegression, format!("epoch {} after epoch {}", f.epoch, pf.epoch)).seq(f.seq, f.seq).at(self.loc(i)));
             }
             let (a, b) = (&self.placed[p], &self.placed[i]);
             if a.file == b.file && a.line > b.line {
-                push(report, Finding::new(Kind::Reordered, format!("appears before its predecessor (seq {}, line {})", pf.seq, a.line)).seq(f.seq, f.seq).at(at));
+                push(report, Finding::new(Kind::Reordered, format!("appears before its predecessor (seq {}, line {})", pf.seq, a.line)).seq(f.seq, f.seq).at(self.loc(i)));
             }
             edges.push((p, i));
         }
@@ -195,10 +244,12 @@ impl Linker<'_> {
         let mut restarts = 0u64;
         for group in edges.chunk_by(|a, b| a.0 == b.0) {
             let parent = group[0].0;
-            let kids: Vec<usize> = group.iter().map(|&(_, k)| k).collect();
-            if kids.len() == 1 && !marked(parent, kids[0]) {
+            if let [(_, only)] = group
+                && !marked(parent, *only)
+            {
                 continue;
             }
+            let kids: Vec<usize> = group.iter().map(|&(_, k)| k).collect();
             let unmarked: Vec<usize> = kids.iter().copied().filter(|&k| !marked(parent, k)).collect();
             for &extra in unmarked.iter().skip(1) {
                 let s = self.field(extra).seq;
@@ -230,7 +281,14 @@ impl Linker<'_> {
         let mut gaps: Vec<(u64, u64)> = Vec::new();
         let mut losses: Vec<(u64, u64)> = Vec::new();
         let mut seen: BTreeSet<u64> = BTreeSet::new();
-        let sweep = if orphans.is_empty() && cks.is_empty() { &[][..] } else { idxs };
+        let held = |i: usize| matches!(self.placed[i].entry.status, Status::Valid | Status::BadMac);
+        // Seqs the input holds (for checkpoints). Gaps need them record by record, in order.
+        let mut held_seqs: Vec<u64> = Vec::new();
+        if orphans.is_empty() && !cks.is_empty() {
+            held_seqs = idxs.iter().filter(|&&i| held(i)).map(|&i| self.field(i).seq).collect();
+            held_seqs.sort_unstable();
+        }
+        let sweep = if orphans.is_empty() { &[][..] } else { idxs };
         for &i in sweep {
             let f = self.field(i);
             if orphans.contains(&i) {
@@ -251,10 +309,11 @@ impl Linker<'_> {
                 }
             }
             // Modified records still hold their seq (a gap is counted from them).
-            if matches!(self.placed[i].entry.status, Status::Valid | Status::BadMac) {
+            if held(i) {
                 seen.insert(f.seq);
             }
         }
+        let was_seen = |seq: u64| if orphans.is_empty() { held_seqs.binary_search(&seq).is_ok() } else { seen.contains(&seq) };
 
         // Checkpoints.
         let last_seq = valid.iter().map(|&i| self.field(i).seq).max().unwrap_or(0);
@@ -266,7 +325,17 @@ impl Linker<'_> {
                 push(report, Finding::new(Kind::Unparseable, "checkpoint `mac` is not 64 hex digits").at(Some(c.at.clone())));
                 continue;
             };
-            if by_mac.contains_key(&mac) {
+            let held_mac = match &by_mac {
+                Some(m) => m.contains_key(&mac),
+                None if bad.len() > 64 => by_mac.get_or_insert_with(build).contains_key(&mac),
+                None => {
+                    let p = mac_prefix(&mac);
+                    let from = keyed.partition_point(|&(k, _)| k < p);
+                    keyed.get(from..).unwrap_or_default().iter().take_while(|&&(k, _)| k == p).any(|&(_, pos)| *mac_of(idxs[pos as usize]) == mac)
+                        || bad.iter().any(|&i| *mac_of(i) == mac)
+                }
+            };
+            if held_mac {
                 continue;
             }
             let within = |ranges: &[(u64, u64)]| ranges.iter().any(|&(a, b)| a <= ck.seq && ck.seq <= b);
@@ -277,7 +346,7 @@ impl Linker<'_> {
             } else if within(&losses) || within(&gaps) || (self.partial && ck.seq < first_seq) {
                 // Already reported (or outside the part of the stream given).
             } else {
-                let msg = if seen.contains(&ck.seq) {
+                let msg = if was_seen(ck.seq) {
                     "the checkpointed record has a different MAC in the logs: the chain was rewritten"
                 } else {
                     "the checkpointed record is not in the logs"

@@ -13,7 +13,7 @@ pub mod report;
 
 use std::path::{Path, PathBuf};
 
-use check::{Checker, Outcome};
+use check::{Checker, Outcome, Streams};
 use keys::KeyRing;
 use link::{Linker, Placed, PlacedCheckpoint};
 pub use report::{Finding, Kind, Location, Report, Severity, StreamSummary};
@@ -65,71 +65,172 @@ pub struct Source<'a> {
     pub text: &'a [u8],
 }
 
-/// Lines of one file, with 1-based numbers (`\n` separated; a final line without newline counts).
-fn lines(text: &[u8]) -> impl Iterator<Item = (u64, &[u8])> {
-    text.split(|&b| b == b'\n').enumerate().map(|(i, l)| (i as u64 + 1, l)).filter(|(_, l)| !l.is_empty())
+/// Lines of a text, numbered from `first` (`\n` separated; a final line without newline counts).
+fn lines(text: &[u8], first: u64) -> impl Iterator<Item = (u64, &[u8])> {
+    text.split(|&b| b == b'\n').enumerate().map(move |(i, l)| (first + i as u64, l)).filter(|(_, l)| !l.is_empty())
+}
+
+/// What a worker made of its part of a batch of lines.
+#[derive(Default)]
+struct Part {
+    /// Line numbers counted from 0 at the part's start.
+    placed: Vec<Placed>,
+    /// Lines that are not chained records: (line from 0, finding).
+    findings: Vec<(u64, Finding)>,
+    records: u64,
+    /// Line ends in the part.
+    newlines: u64,
+}
+
+/// Checks records batch by batch on all cores, keeping only what linking needs per record.
+struct Verifier<'o> {
+    opts: &'o Options,
+    ring: KeyRing,
+    streams: Streams,
+    threads: usize,
+    names: Vec<String>,
+    placed: Vec<Placed>,
+    report: Report,
+}
+
+impl<'o> Verifier<'o> {
+    fn new(opts: &'o Options) -> Self {
+        let threads = match opts.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        }
+        .clamp(1, 64);
+        Verifier {
+            opts,
+            ring: KeyRing::new(&opts.keys),
+            streams: Streams::default(),
+            threads,
+            names: Vec::new(),
+            placed: Vec::new(),
+            report: Report::default(),
+        }
+    }
+
+    fn add_file(&mut self, name: String) -> usize {
+        self.names.push(name);
+        self.report.files += 1;
+        self.names.len() - 1
+    }
+
+    /// Checks whole lines of file `file`, the first numbered `first_line`; returns the number
+    /// of line ends in `text`.
+    fn feed(&mut self, file: usize, text: &[u8], first_line: u64) -> u64 {
+        // Split at line ends into one part per worker (small batches: one part).
+        let parts = if text.len() < 64 * 1024 { 1 } else { self.threads };
+        let mut slices = Vec::with_capacity(parts);
+        let mut start = 0;
+        for k in 1..=parts {
+            let mut end = if k == parts { text.len() } else { (text.len() * k / parts).max(start) };
+            if k < parts {
+                end = text.get(end..).and_then(|rest| memchr::memchr(b'\n', rest)).map_or(text.len(), |p| end + p + 1);
+            }
+            slices.push(text.get(start..end).unwrap_or_default());
+            start = end;
+        }
+        let opts = self.opts;
+        let (ring, streams) = (&self.ring, &self.streams);
+        let check = move |slice: &[u8]| {
+            let mut checker = Checker::new(ring, &opts.field, &opts.output_keys, streams);
+            let mut part = Part::default();
+            let mut rest = slice;
+            let mut n = 0u64;
+            loop {
+                let (l, more) = match memchr::memchr(b'\n', rest) {
+                    Some(p) => (rest.get(..p).unwrap_or_default(), rest.get(p + 1..)),
+                    None => (rest, None),
+                };
+                if !l.is_empty() {
+                    let (kind, why) = match checker.check_line(l) {
+                        Outcome::Blank => (None, String::new()),
+                        Outcome::Entry(entry) => {
+                            part.records += 1;
+                            part.placed.push(Placed { file, line: n, entry });
+                            (None, String::new())
+                        }
+                        Outcome::Unchained if opts.ignore_unchained => {
+                            part.records += 1;
+                            (None, String::new())
+                        }
+                        Outcome::Unchained => (
+                            Some(Kind::Unchained),
+                            format!("no `{}` field: inserted, or not from a chained stream (--ignore-unchained)", opts.field),
+                        ),
+                        Outcome::Unparseable(why) => (Some(Kind::Unparseable), why),
+                        Outcome::MalformedChain(why) => (Some(Kind::MalformedChain), why),
+                    };
+                    if let Some(kind) = kind {
+                        part.records += 1;
+                        part.findings.push((n, Finding::new(kind, why)));
+                    }
+                }
+                let Some(next) = more else { break };
+                part.newlines += 1;
+                n += 1;
+                rest = next;
+            }
+            part
+        };
+        let results: Vec<Part> = if slices.len() == 1 {
+            slices.into_iter().map(check).collect()
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = slices.into_iter().map(|b| scope.spawn(move || check(b))).collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+            })
+        };
+        let name = self.names.get(file).cloned().unwrap_or_default();
+        let mut line = first_line;
+        self.placed.reserve(results.iter().map(|p| p.placed.len()).sum());
+        for part in results {
+            self.report.records += part.records;
+            self.placed.extend(part.placed.into_iter().map(|mut p| {
+                p.line += line;
+                p
+            }));
+            for (n, f) in part.findings {
+                self.report.findings.push(f.at(Some(Location { file: name.clone(), line: line + n })));
+            }
+            line += part.newlines;
+        }
+        line - first_line
+    }
+
+    fn finish(mut self, checkpoints: &[Source<'_>]) -> Report {
+        let mut report = std::mem::take(&mut self.report);
+        let mut cks = Vec::new();
+        for s in checkpoints {
+            for (line, text) in lines(s.text, 1) {
+                let at = Location { file: s.name.clone(), line };
+                if text.iter().all(u8::is_ascii_whitespace) {
+                    continue;
+                }
+                match serde_json::from_slice::<Checkpoint>(text) {
+                    Ok(checkpoint) => cks.push(PlacedCheckpoint { at, checkpoint }),
+                    Err(e) => report.findings.push(Finding::new(Kind::Unparseable, format!("not a checkpoint line: {e}")).at(Some(at))),
+                }
+            }
+        }
+        report.checkpoints = cks.len() as u64;
+        let streams = self.streams.names();
+        Linker { placed: &self.placed, files: &self.names, streams: &streams, partial: self.opts.partial }.run(&cks, &mut report);
+        report.sort();
+        report
+    }
 }
 
 /// Verifies records (in `sources`, in order) against `checkpoints`.
 pub fn verify(sources: &[Source<'_>], checkpoints: &[Source<'_>], opts: &Options) -> Report {
-    let mut report = Report { files: sources.len() as u64, ..Report::default() };
-    let work: Vec<(usize, u64, &[u8])> =
-        sources.iter().enumerate().flat_map(|(f, s)| lines(s.text).map(move |(n, l)| (f, n, l))).collect();
-    let ring = KeyRing::new(&opts.keys);
-    let threads = match opts.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+    let mut v = Verifier::new(opts);
+    for s in sources {
+        let file = v.add_file(s.name.clone());
+        v.feed(file, s.text, 1);
     }
-    .clamp(1, 64);
-    let chunk = work.len().div_ceil(threads).max(1);
-    let outcomes: Vec<Outcome> = std::thread::scope(|scope| {
-        let handles: Vec<_> = work
-            .chunks(chunk)
-            .map(|part| {
-                let ring = &ring;
-                scope.spawn(move || {
-                    let mut checker = Checker::new(ring, &opts.field, &opts.output_keys);
-                    part.iter().map(|(_, _, line)| checker.check_line(line)).collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_default()).collect()
-    });
-
-    let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
-    let mut placed = Vec::with_capacity(outcomes.len());
-    for ((file, line, _), outcome) in work.iter().zip(outcomes) {
-        let at = || Some(Location { file: names.get(*file).cloned().unwrap_or_default(), line: *line });
-        match outcome {
-            Outcome::Blank => continue,
-            Outcome::Entry(entry) => placed.push(Placed { file: *file, line: *line, entry: *entry }),
-            Outcome::Unchained if opts.ignore_unchained => {}
-            Outcome::Unchained => report.findings.push(
-                Finding::new(Kind::Unchained, format!("no `{}` field: inserted, or not from a chained stream (--ignore-unchained)", opts.field)).at(at()),
-            ),
-            Outcome::Unparseable(why) => report.findings.push(Finding::new(Kind::Unparseable, why).at(at())),
-            Outcome::MalformedChain(why) => report.findings.push(Finding::new(Kind::MalformedChain, why).at(at())),
-        }
-        report.records += 1;
-    }
-
-    let mut cks = Vec::new();
-    for s in checkpoints {
-        for (line, text) in lines(s.text) {
-            let at = Location { file: s.name.clone(), line };
-            if text.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match serde_json::from_slice::<Checkpoint>(text) {
-                Ok(checkpoint) => cks.push(PlacedCheckpoint { at, checkpoint }),
-                Err(e) => report.findings.push(Finding::new(Kind::Unparseable, format!("not a checkpoint line: {e}")).at(Some(at))),
-            }
-        }
-    }
-    report.checkpoints = cks.len() as u64;
-    Linker { placed: &placed, files: &names, partial: opts.partial }.run(&cks, &mut report);
-    report.sort();
-    report
+    v.finish(checkpoints)
 }
 
 /// An input that could not be read (exit status 2).
@@ -147,15 +248,66 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
+/// Bytes read from a file at a time: files are checked batch by batch (reading the next batch
+/// while the workers check this one), so memory holds two batches and one small entry per
+/// record, not the files.
+const BATCH: usize = 16 << 20;
+
+/// Reads up to `batch` more bytes into `buf` (after what it holds). Returns false at the end.
+fn fill_batch(file: &mut std::fs::File, buf: &mut Vec<u8>, batch: usize) -> std::io::Result<bool> {
+    use std::io::Read as _;
+    let n = file.take(batch as u64).read_to_end(buf)?;
+    Ok(n == batch)
+}
+
 /// Reads the files and verifies them.
 pub fn verify_paths(paths: &[PathBuf], checkpoints: &[PathBuf], opts: &Options) -> Result<Report, InputError> {
-    let read = |p: &PathBuf| std::fs::read(p).map_err(|error| InputError { path: p.clone(), error });
-    let texts = paths.iter().map(read).collect::<Result<Vec<_>, _>>()?;
-    let ck_texts = checkpoints.iter().map(read).collect::<Result<Vec<_>, _>>()?;
+    verify_paths_in_batches(paths, checkpoints, opts, BATCH)
+}
+
+fn verify_paths_in_batches(paths: &[PathBuf], checkpoints: &[PathBuf], opts: &Options, batch: usize) -> Result<Report, InputError> {
+    fn err(p: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
+        move |error| InputError { path: p.to_path_buf(), error }
+    }
+    let ck_texts = checkpoints.iter().map(|p| std::fs::read(p).map_err(err(p))).collect::<Result<Vec<_>, _>>()?;
+    let mut v = Verifier::new(opts);
+    let (mut cur, mut next) = (Vec::new(), Vec::new());
+    for p in paths {
+        let file_index = v.add_file(p.display().to_string());
+        let mut file = std::fs::File::open(p).map_err(err(p))?;
+        let mut line = 1u64;
+        cur.clear();
+        let mut more = fill_batch(&mut file, &mut cur, batch).map_err(err(p))?;
+        loop {
+            // Check the complete lines of `cur`; carry a partial last line into `next`.
+            let cut = if more { memchr::memrchr(b'\n', &cur).map_or(0, |i| i + 1) } else { cur.len() };
+            next.clear();
+            next.extend_from_slice(cur.get(cut..).unwrap_or_default());
+            cur.truncate(cut);
+            let read_more = more;
+            let mut read = Ok(false);
+            let mut newlines = 0;
+            if read_more {
+                // Read the next batch while the workers check this one.
+                std::thread::scope(|scope| {
+                    let reader = scope.spawn(|| fill_batch(&mut file, &mut next, batch));
+                    newlines = v.feed(file_index, &cur, line);
+                    read = reader.join().unwrap_or(Ok(false));
+                });
+            } else {
+                newlines = v.feed(file_index, &cur, line);
+            }
+            line += newlines;
+            if !read_more {
+                break;
+            }
+            more = read.map_err(err(p))?;
+            std::mem::swap(&mut cur, &mut next);
+        }
+    }
     let name = |p: &Path| p.display().to_string();
-    let sources: Vec<Source<'_>> = paths.iter().zip(&texts).map(|(p, t)| Source { name: name(p), text: t }).collect();
     let ck_sources: Vec<Source<'_>> = checkpoints.iter().zip(&ck_texts).map(|(p, t)| Source { name: name(p), text: t }).collect();
-    Ok(verify(&sources, &ck_sources, opts))
+    Ok(v.finish(&ck_sources))
 }
 
 /// Reads a key file for `--key`.

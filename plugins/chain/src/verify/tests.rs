@@ -166,3 +166,37 @@ fn report_formats() {
     assert_eq!(doc["findings"][0]["kind"], "deleted");
     assert_eq!(doc["findings"][0]["seq"], json!([1, 1]));
 }
+
+/// Files are read in batches: whatever the batch size, the report is the one for the whole
+/// text (line numbers across batches, lines cut by a batch end, blank lines, no final newline).
+#[test]
+fn batched_reading_gives_the_same_report() {
+    let (dir, lines) = build("v-batches", 40, json!({}));
+    let mut l = lines.clone();
+    l.remove(7);
+    l[11] = l[11].replace("line 12", "line X");
+    l.insert(20, String::new());
+    l.insert(21, "garbage".into());
+    l.insert(30, "   ".into());
+    let text = l.join("\n");
+    let expected = verify(&[Source { name: "x.log".into(), text: text.as_bytes() }], &[], &opts()).to_json(false);
+    let path = dir.join("x.log");
+    std::fs::write(&path, &text).unwrap();
+    let named = |r: Report| r.to_json(false).replace(&path.display().to_string(), "x.log");
+    for batch in [1, 7, 100, 333, 4096, 1 << 20] {
+        let r = verify_paths_in_batches(std::slice::from_ref(&path), &[], &opts(), batch).unwrap();
+        assert_eq!(named(r), expected, "batch {batch}");
+    }
+    // A final newline changes nothing.
+    std::fs::write(&path, format!("{text}\n")).unwrap();
+    assert_eq!(named(verify_paths_in_batches(std::slice::from_ref(&path), &[], &opts(), 50).unwrap()), expected);
+    // Big enough for several workers per batch.
+    let many: Vec<String> = (0..60).flat_map(|_| lines.iter().cloned()).collect();
+    let text = many.join("\n");
+    std::fs::write(&path, &text).unwrap();
+    let expected = verify(&[Source { name: "x.log".into(), text: text.as_bytes() }], &[], &opts()).to_json(false);
+    assert!(text.len() > 128 * 1024);
+    for batch in [70_000, 1 << 20] {
+        assert_eq!(named(verify_paths_in_batches(std::slice::from_ref(&path), &[], &opts(), batch).unwrap()), expected);
+    }
+}
