@@ -169,21 +169,13 @@ fn list(path: Option<&PathBuf>) -> i32 {
         ),
     };
     // alert.json carries settings too: read only the rules.
-    let value: serde_json::Value = match serde_json::from_str(&text) {
-        Ok(v) => v,
+    let rules = match logward_alert::bundle::rules_in(&text) {
+        Ok(rules) => rules,
         Err(e) => {
             eprintln!("{name}: {e}");
             return EXIT_FINDINGS;
         }
     };
-    let rules: Vec<logward_alert::bundle::Rule> =
-        match serde_json::from_value(value.get("rules").cloned().unwrap_or_default()) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("{name}: rules: {e}");
-                return EXIT_FINDINGS;
-            }
-        };
     for r in &rules {
         let kind = if r.correlation.is_some() {
             "correlation"

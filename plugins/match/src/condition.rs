@@ -1,13 +1,14 @@
 //! Compiled conditions and their evaluation against the fields found in one record.
 
 use std::borrow::Cow;
+use std::cell::OnceCell;
 
 use logward_sdk::{Fields, Node, Num, Record, Scalar, Shape, Token};
 use regex::Regex;
 
 use crate::ops::cidr::Cidr;
 use crate::ops::glob::Glob;
-use crate::ops::text::Needle;
+use crate::ops::text::{fold, Needle};
 
 /// A condition compiled once (see [`crate::Compiler`]), evaluated per record.
 #[derive(Debug, Clone)]
@@ -79,8 +80,12 @@ pub(crate) enum Cmp {
 /// One leaf value found in the record, read once per test.
 struct Leaf<'a> {
     text: Cow<'a, str>,
-    num: Option<f64>,
     kind: LeafKind,
+    /// The number it spells, parsed on first use (most tests never ask).
+    num: OnceCell<Option<f64>>,
+    /// The case-folded text, made on first use and shared by every case-insensitive value of a
+    /// test (`None`: folding changes nothing).
+    folded: OnceCell<Option<String>>,
 }
 
 #[derive(PartialEq, Eq, Clone, Copy)]
@@ -92,19 +97,39 @@ enum LeafKind {
 }
 
 impl<'a> Leaf<'a> {
+    fn new(text: Cow<'a, str>, kind: LeafKind, num: Option<Option<f64>>) -> Leaf<'a> {
+        let cell = OnceCell::new();
+        if let Some(n) = num {
+            let _ = cell.set(n);
+        }
+        Leaf { text, kind, num: cell, folded: OnceCell::new() }
+    }
+
     fn from_scalar(s: Scalar<'a>) -> Leaf<'a> {
         match s {
-            Scalar::Null => Leaf { text: Cow::Borrowed("null"), num: None, kind: LeafKind::Null },
-            Scalar::Bool(b) => {
-                Leaf { text: Cow::Borrowed(if b { "true" } else { "false" }), num: None, kind: LeafKind::Bool(b) }
-            }
-            Scalar::Num(n) => Leaf { text: Cow::Owned(n.to_text().into_owned()), num: n.as_f64(), kind: LeafKind::Num },
-            Scalar::Str(s) => {
-                let text = s.text();
-                let num = parse_number(&text);
-                Leaf { text, num, kind: LeafKind::Str }
-            }
+            Scalar::Null => Leaf::new(Cow::Borrowed("null"), LeafKind::Null, Some(None)),
+            Scalar::Bool(b) => Leaf::new(Cow::Borrowed(if b { "true" } else { "false" }), LeafKind::Bool(b), Some(None)),
+            Scalar::Num(n) => Leaf::new(Cow::Owned(n.to_text().into_owned()), LeafKind::Num, Some(n.as_f64())),
+            Scalar::Str(s) => Leaf::new(s.text(), LeafKind::Str, None),
         }
+    }
+
+    fn num(&self) -> Option<f64> {
+        *self.num.get_or_init(|| parse_number(&self.text))
+    }
+
+    /// The text as `needle` wants to see it: folded when it ignores case.
+    fn text_for(&self, needle: &Needle) -> &str {
+        if !needle.ignore_case() {
+            return &self.text;
+        }
+        self.folded
+            .get_or_init(|| match fold(&self.text) {
+                Cow::Owned(s) => Some(s),
+                Cow::Borrowed(_) => None,
+            })
+            .as_deref()
+            .unwrap_or(&self.text)
     }
 }
 
@@ -116,40 +141,47 @@ fn parse_number(t: &str) -> Option<f64> {
     Num::Text(t.as_bytes()).as_f64().filter(|f| f.is_finite())
 }
 
-/// The scalar leaves under the nodes found for a field: arrays are flattened (iteratively);
-/// objects contribute nothing, or with `deep` their keys and everything under them.
-fn leaves<'a>(nodes: &[Node<'a>], deep: bool) -> Vec<Leaf<'a>> {
-    let mut out = Vec::new();
-    let mut stack: Vec<Node<'a>> = nodes.iter().rev().copied().collect();
-    while let Some(n) = stack.pop() {
-        match n.shape() {
-            Ok(Shape::Scalar) => {
-                if let Ok(Some(s)) = n.scalar() {
-                    out.push(Leaf::from_scalar(s));
-                }
-            }
-            Ok(Shape::Array) => {
-                if let Ok(Some(items)) = n.elements() {
-                    let mut children: Vec<Node<'a>> = items.map_while(Result::ok).collect();
-                    children.reverse();
-                    stack.extend(children);
-                }
-            }
-            Ok(Shape::Object) if deep => {
-                if let Ok(Some(members)) = n.members() {
-                    let mut children: Vec<Node<'a>> = Vec::new();
-                    for (key, value) in members.map_while(Result::ok) {
-                        out.push(Leaf::from_scalar(Scalar::Str(key)));
-                        children.push(value);
+/// Calls `f` on each scalar leaf under the nodes found for a field — arrays flattened, objects
+/// contributing nothing (or, with `deep`, their keys and everything under them) — until `f`
+/// returns false. Returns false if stopped early. Scalars, the common case, need no work stack.
+fn visit_leaves<'a>(nodes: &[Node<'a>], deep: bool, mut f: impl FnMut(&Leaf<'a>) -> bool) -> bool {
+    let mut stack: Vec<Node<'a>> = Vec::new();
+    for &node in nodes {
+        stack.push(node);
+        while let Some(n) = stack.pop() {
+            match n.shape() {
+                Ok(Shape::Scalar) => {
+                    if let Ok(Some(s)) = n.scalar() {
+                        if !f(&Leaf::from_scalar(s)) {
+                            return false;
+                        }
                     }
-                    children.reverse();
-                    stack.extend(children);
                 }
+                Ok(Shape::Array) => {
+                    if let Ok(Some(items)) = n.elements() {
+                        let at = stack.len();
+                        stack.extend(items.map_while(Result::ok));
+                        stack[at..].reverse();
+                    }
+                }
+                Ok(Shape::Object) if deep => {
+                    let mut keys_ok = true;
+                    let at = stack.len();
+                    let _ = n.for_each_member(|key, value| {
+                        keys_ok = f(&Leaf::from_scalar(Scalar::Str(key)));
+                        stack.push(value);
+                        keys_ok
+                    });
+                    if !keys_ok {
+                        return false;
+                    }
+                    stack[at..].reverse();
+                }
+                _ => {}
             }
-            _ => {}
         }
     }
-    out
+    true
 }
 
 impl Literal {
@@ -161,8 +193,11 @@ impl Literal {
                 LeafKind::Str => leaf.text.eq_ignore_ascii_case(if *b { "true" } else { "false" }),
                 _ => false,
             },
-            Literal::Num(f) => leaf.num == Some(*f),
-            Literal::Text(n) => n.equals(&leaf.text) || (leaf.kind == LeafKind::Num && parse_number(n.as_str()) == leaf.num && leaf.num.is_some()),
+            Literal::Num(f) => leaf.num() == Some(*f),
+            Literal::Text(n) => {
+                n.equals_prepared(leaf.text_for(n))
+                    || (leaf.kind == LeafKind::Num && leaf.num().is_some() && parse_number(n.as_str()) == leaf.num())
+            }
             Literal::Glob(g) => leaf.kind != LeafKind::Null && g.matches(&leaf.text),
         }
     }
@@ -185,12 +220,12 @@ impl Matcher {
         match self {
             Matcher::Exists(_) => true,
             Matcher::Equals(v) => v.get(i).is_some_and(|l| l.matches(leaf)),
-            Matcher::Contains(v) => text_leaf && v.get(i).is_some_and(|n| n.contained_in(&leaf.text)),
-            Matcher::StartsWith(v) => text_leaf && v.get(i).is_some_and(|n| n.starts(&leaf.text)),
-            Matcher::EndsWith(v) => text_leaf && v.get(i).is_some_and(|n| n.ends(&leaf.text)),
+            Matcher::Contains(v) => text_leaf && v.get(i).is_some_and(|n| n.contained_in_prepared(leaf.text_for(n))),
+            Matcher::StartsWith(v) => text_leaf && v.get(i).is_some_and(|n| leaf.text_for(n).starts_with(n.as_str())),
+            Matcher::EndsWith(v) => text_leaf && v.get(i).is_some_and(|n| leaf.text_for(n).ends_with(n.as_str())),
             Matcher::Regex(v) => text_leaf && v.get(i).is_some_and(|r| r.is_match(&leaf.text)),
             Matcher::Cidr(v) => leaf.kind == LeafKind::Str && v.get(i).is_some_and(|c| c.contains_text(&leaf.text)),
-            Matcher::Compare(cmp, bound) => leaf.num.is_some_and(|x| match cmp {
+            Matcher::Compare(cmp, bound) => leaf.num().is_some_and(|x| match cmp {
                 Cmp::Gt => x > *bound,
                 Cmp::Gte => x >= *bound,
                 Cmp::Lt => x < *bound,
@@ -210,24 +245,32 @@ impl Test {
             // An absent field equals only `null`.
             return matches!(&self.matcher, Matcher::Equals(v) if v.iter().any(|l| matches!(l, Literal::Null)));
         }
-        let leaves = leaves(nodes, self.deep);
-        if leaves.is_empty() {
-            return false;
-        }
-        let leaf_ok = |leaf: &Leaf<'_>| {
-            let n = self.matcher.value_count();
-            match self.values {
-                Quantifier::Any => (0..n).any(|i| self.matcher.leaf_matches(i, leaf)),
-                Quantifier::All => (0..n).all(|i| self.matcher.leaf_matches(i, leaf)),
-            }
+        let n = self.matcher.value_count();
+        let leaf_ok = |leaf: &Leaf<'_>| match self.values {
+            Quantifier::Any => (0..n).any(|i| self.matcher.leaf_matches(i, leaf)),
+            Quantifier::All => (0..n).all(|i| self.matcher.leaf_matches(i, leaf)),
         };
         match (self.elements, self.values) {
-            (Quantifier::All, _) => leaves.iter().all(leaf_ok),
+            (Quantifier::Any, Quantifier::Any) => !visit_leaves(nodes, self.deep, |leaf| !leaf_ok(leaf)),
+            (Quantifier::All, _) => {
+                let mut seen = false;
+                let all = visit_leaves(nodes, self.deep, |leaf| {
+                    seen = true;
+                    leaf_ok(leaf)
+                });
+                seen && all
+            }
             // `|all` over an array field: every listed value is matched by some element.
             (Quantifier::Any, Quantifier::All) => {
-                (0..self.matcher.value_count()).all(|i| leaves.iter().any(|l| self.matcher.leaf_matches(i, l)))
+                let mut matched = vec![false; n];
+                visit_leaves(nodes, self.deep, |leaf| {
+                    for (i, m) in matched.iter_mut().enumerate() {
+                        *m = *m || self.matcher.leaf_matches(i, leaf);
+                    }
+                    !matched.iter().all(|m| *m)
+                });
+                n > 0 && matched.iter().all(|m| *m)
             }
-            (Quantifier::Any, Quantifier::Any) => leaves.iter().any(leaf_ok),
         }
     }
 }
@@ -268,6 +311,23 @@ impl Condition {
     /// A condition that is always true or always false.
     pub fn constant(value: bool) -> Condition {
         Condition { expr: Expr::Const(value) }
+    }
+
+    /// Every part holds (true when there are none). With [`Condition::any`] and
+    /// [`Condition::negate`], a caller can assemble a condition tree from compiled parts without
+    /// recursing (the evaluation depth is the tree's depth).
+    pub fn all(parts: Vec<Condition>) -> Condition {
+        Condition { expr: Expr::All(parts.into_iter().map(|c| c.expr).collect()) }
+    }
+
+    /// Some part holds (false when there are none).
+    pub fn any(parts: Vec<Condition>) -> Condition {
+        Condition { expr: Expr::Any(parts.into_iter().map(|c| c.expr).collect()) }
+    }
+
+    /// The part does not hold.
+    pub fn negate(part: Condition) -> Condition {
+        Condition { expr: Expr::Not(Box::new(part.expr)) }
     }
 
     /// Field ids of which at least one must be present (found by the lookup) for this condition

@@ -162,6 +162,25 @@ fn combinators_and_keywords() {
 }
 
 #[test]
+fn conditions_assembled_from_parts_equal_compiled_ones() {
+    let mut c = Compiler::new();
+    let get = c.compile(&json!({"field": "verb", "equals": "get"}), "").unwrap();
+    let secrets = c.compile(&json!({"field": "objectRef.resource", "equals": "secrets"}), "").unwrap();
+    let system = c.compile(&json!({"field": "user.username", "startswith": "system:"}), "").unwrap();
+    let built = logward_match::Condition::all(vec![get, logward_match::Condition::any(vec![secrets]), logward_match::Condition::negate(system)]);
+    let set = c.field_set();
+    let rec = Record::new(AUDIT.as_bytes(), Format::Json);
+    let fields = rec.lookup(&set).unwrap();
+    assert!(built.eval(&fields, &rec));
+    assert!(!logward_match::Condition::any(vec![]).eval(&fields, &rec));
+    assert!(logward_match::Condition::all(vec![]).eval(&fields, &rec));
+    let deny = c.compile(&json!({"field": "verb", "equals": "get"}), "").unwrap();
+    let set = c.field_set();
+    let fields = rec.lookup(&set).unwrap();
+    assert!(!logward_match::Condition::negate(deny).eval(&fields, &rec));
+}
+
+#[test]
 fn errors_are_located() {
     let mut c = Compiler::new();
     let cases = [

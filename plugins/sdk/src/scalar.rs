@@ -47,7 +47,11 @@ impl<'a> Str<'a> {
     pub fn text(&self) -> Cow<'a, str> {
         match self.repr {
             StrRepr::JsonEscaped => Cow::Owned(unescape(self.raw)),
-            StrRepr::JsonPlain | StrRepr::Bytes => String::from_utf8_lossy(self.raw),
+            // from_utf8 is much cheaper than the lossy decoder when the text is valid.
+            StrRepr::JsonPlain | StrRepr::Bytes => match std::str::from_utf8(self.raw) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(self.raw),
+            },
         }
     }
 

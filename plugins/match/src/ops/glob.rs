@@ -69,38 +69,49 @@ impl Glob {
     }
 
     pub fn matches(&self, text: &str) -> bool {
-        let t: Vec<char> = text.chars().collect();
+        // Positions are byte offsets on char boundaries: no per-call allocation.
         let p = &self.pieces;
+        let char_at = |i: usize| text.get(i..).and_then(|t| t.chars().next());
         let (mut ti, mut pi) = (0usize, 0usize);
         let mut star: Option<(usize, usize)> = None;
-        let eq = |a: char, b: char| {
-            a == b || (self.ignore_case && a.to_lowercase().eq(b.to_lowercase()))
-        };
-        while ti < t.len() {
+        while let Some(c) = char_at(ti) {
             match p.get(pi) {
                 Some(Piece::Star) => {
                     star = Some((pi, ti));
                     pi += 1;
+                    continue;
                 }
                 Some(Piece::Any) => {
                     pi += 1;
-                    ti += 1;
+                    ti += c.len_utf8();
+                    continue;
                 }
-                Some(Piece::Char(c)) if eq(*c, t[ti]) => {
+                Some(Piece::Char(pc)) if self.same(*pc, c) => {
                     pi += 1;
-                    ti += 1;
+                    ti += c.len_utf8();
+                    continue;
                 }
-                _ => match star {
-                    Some((sp, st)) => {
-                        pi = sp + 1;
-                        ti = st + 1;
-                        star = Some((sp, st + 1));
-                    }
-                    None => return false,
-                },
+                _ => {}
             }
+            // Mismatch: let the last star absorb one more character, or fail.
+            let Some((sp, st)) = star else { return false };
+            let Some(absorbed) = char_at(st) else { return false };
+            let next = st + absorbed.len_utf8();
+            pi = sp + 1;
+            ti = next;
+            star = Some((sp, next));
         }
         p[pi.min(p.len())..].iter().all(|x| *x == Piece::Star)
+    }
+
+    fn same(&self, a: char, b: char) -> bool {
+        a == b
+            || (self.ignore_case
+                && if a.is_ascii() && b.is_ascii() {
+                    a.eq_ignore_ascii_case(&b)
+                } else {
+                    a.to_lowercase().eq(b.to_lowercase())
+                })
     }
 }
 
@@ -123,6 +134,15 @@ mod tests {
         assert!(m("*", ""));
         assert!(m("a*b*c", "a__b__b__c"));
         assert!(!m("a*b*c", "a__b__b__"));
+    }
+
+    #[test]
+    fn multibyte_text_and_case_folding() {
+        assert!(m("身份*号", "身份证号"));
+        assert!(m("?份证号", "身份证号"));
+        assert!(!m("身?号", "身份证号"));
+        assert!(m("*ÄB*", "xxäbyy"));
+        assert!(!Glob::parse("*AB*", false).unwrap().matches("xxabyy"));
     }
 
     #[test]

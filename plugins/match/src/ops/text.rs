@@ -27,6 +27,20 @@ impl Needle {
         &self.text
     }
 
+    pub fn ignore_case(&self) -> bool {
+        self.ignore_case
+    }
+
+    /// Equality with a haystack already folded if this needle ignores case.
+    pub fn equals_prepared(&self, hay: &str) -> bool {
+        hay == self.text
+    }
+
+    /// Containment in a haystack already folded if this needle ignores case.
+    pub fn contained_in_prepared(&self, hay: &str) -> bool {
+        memchr::memmem::find(hay.as_bytes(), self.text.as_bytes()).is_some()
+    }
+
     /// `hay` folded if this needle ignores case.
     pub fn prepare<'h>(&self, hay: &'h str) -> Cow<'h, str> {
         if self.ignore_case { fold(hay) } else { Cow::Borrowed(hay) }
