@@ -127,6 +127,9 @@ struct TrieNode {
 pub struct FieldSet {
     paths: Vec<FieldPath>,
     trie: Vec<TrieNode>,
+    /// Stop reading the record once every top-level key of the set was seen (first occurrences
+    /// only): the big members most records end with are then never read.
+    first_only: bool,
 }
 
 /// The values found for each path of a [`FieldSet`], by path id.
@@ -183,7 +186,16 @@ impl FieldSet {
             let deep = trie[i].keys.iter().any(|&(_, n)| !trie[n].keys.is_empty());
             trie[i].deep = deep;
         }
-        FieldSet { paths: paths.to_vec(), trie }
+        FieldSet { paths: paths.to_vec(), trie, first_only: false }
+    }
+
+    /// The same set, reading each top-level key's first occurrence only and stopping as soon
+    /// as all of them were seen. For rule engines on records whose bulk (request and response
+    /// bodies) comes after the fields the rules look at. A key repeated at the top level (rare;
+    /// Fluent Bit keeps duplicates) is then only seen the first time.
+    pub fn first_occurrences(mut self) -> Self {
+        self.first_only = true;
+        self
     }
 
     pub fn len(&self) -> usize {
@@ -270,6 +282,29 @@ mod tests {
         assert_eq!(raw(0), vec!["1"]);
         assert_eq!(raw(1), vec!["2"]);
         assert_eq!(raw(2), vec!["\"x\"", "\"y\""]);
+    }
+
+    #[test]
+    fn index_path_into_nested_arrays() {
+        assert_eq!(texts("log[0]", r#"{"log":[[null,null],null]}"#), vec!["[null,null]"]);
+        assert_eq!(texts("log[1]", r#"{"log":[[null,null],null]}"#), vec!["null"]);
+    }
+
+    #[test]
+    fn first_occurrences_stop_reading_once_all_keys_were_seen() {
+        let paths: Vec<FieldPath> = ["verb", "user.username"].iter().map(|s| p(s)).collect();
+        let set = FieldSet::new(&paths).first_occurrences();
+        // Everything after the last wanted key is garbage: an early stop never reads it.
+        let rec = br#"{"verb":"get","user":{"username":"bob"},"requestObject":{"x":"#;
+        let f = set.lookup(Node::root(rec, Format::Json).unwrap()).unwrap();
+        assert_eq!(f.first(0).unwrap().raw().unwrap(), br#""get""#);
+        assert_eq!(f.first(1).unwrap().raw().unwrap(), br#""bob""#);
+        // Without the option the whole record is read (and this one is malformed).
+        assert!(FieldSet::new(&paths).lookup(Node::root(rec, Format::Json).unwrap()).is_err());
+        // A missing key means reading to the end.
+        let rec = br#"{"verb":"get","a":1}"#;
+        let f = set.lookup(Node::root(rec, Format::Json).unwrap()).unwrap();
+        assert!(f.first(1).is_none());
     }
 
     #[test]

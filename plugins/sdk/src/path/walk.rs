@@ -20,6 +20,9 @@ struct Cursor {
     remaining: u32,
     /// Arrays: index of the next element.
     index: usize,
+    /// Reached through an array's transparency for keys: index segments do not apply here
+    /// (`a[0]` selects an element of `a`, not of arrays nested in it).
+    keys_only: bool,
 }
 
 enum Entry<'a> {
@@ -44,7 +47,7 @@ impl Cursor {
                 _ => return Ok(None),
             },
         };
-        Ok(Some(Cursor { pos, trie, object, first: true, remaining, index: 0 }))
+        Ok(Some(Cursor { pos, trie, object, first: true, remaining, index: 0, keys_only: false }))
     }
 
     fn next<'a>(&mut self, src: &'a [u8], format: Format) -> Result<Entry<'a>> {
@@ -115,13 +118,22 @@ impl FieldSet {
         for &id in &self.trie[start].ends {
             found[id].push(root);
         }
+        // Early stop (first_occurrences): which top-level keys of the set are still unseen.
+        let root_keys = if self.first_only && start == 0 { self.trie[0].keys.len() } else { 0 };
+        let mut seen = vec![false; root_keys];
+        let mut unseen = root_keys;
         let mut stack: Vec<Cursor> = Vec::new();
         if self.wants_children(start) {
             if let Some(c) = Cursor::open(src, format, root.start(), start)? {
                 stack.push(c);
             }
         }
-        while let Some(top) = stack.last_mut() {
+        loop {
+            let at_root = root_keys > 0 && stack.len() == 1;
+            if at_root && unseen == 0 {
+                break;
+            }
+            let Some(top) = stack.last_mut() else { break };
             let (child, value, record) = match top.next(src, format)? {
                 Entry::End(after) => {
                     stack.pop();
@@ -130,10 +142,21 @@ impl FieldSet {
                     }
                     continue;
                 }
-                Entry::Member(key, value) => (self.child_by_raw_key(top.trie, key), value, true),
+                Entry::Member(key, value) => {
+                    let child = self.child_by_raw_key(top.trie, key);
+                    if at_root {
+                        if let Some(k) = self.trie[0].keys.iter().position(|(_, n)| Some(*n) == child) {
+                            if !seen[k] {
+                                seen[k] = true;
+                                unseen -= 1;
+                            }
+                        }
+                    }
+                    (child, value, true)
+                }
                 Entry::Element(index, value) => {
                     let t = &self.trie[top.trie];
-                    let by_index = t.indexes.iter().find(|(i, _)| *i == index).map(|&(_, n)| n);
+                    let by_index = if top.keys_only { None } else { t.indexes.iter().find(|(i, _)| *i == index).map(|&(_, n)| n) };
                     let transparent = !t.keys.is_empty();
                     match (by_index, transparent) {
                         (Some(n), true) => {
@@ -156,7 +179,12 @@ impl FieldSet {
                             found[id].push(Node::new(src, value, format));
                         }
                     }
-                    if self.wants_children(n) { Cursor::open(src, format, value, n)? } else { None }
+                    if self.wants_children(n) {
+                        // `record` is false exactly when this element is entered by transparency.
+                        Cursor::open(src, format, value, n)?.map(|c| Cursor { keys_only: !record, ..c })
+                    } else {
+                        None
+                    }
                 }
                 None => None,
             };
