@@ -67,10 +67,7 @@ fuel-report: cli plugins
 
 # A short fuzz run of every module through the real wasm (the long runs are in the notes).
 fuzz-smoke: cli plugins
-	@for m in mask comply alert chain logward; do \
-		$(LOGWARD) fuzz --plugin $(WASMDIR)/$$m.wasm --accessible-paths examples/config \
-			--iterations $${FUZZ_ITERATIONS:-2000} --seed 7 --corpus examples/corpus.log || exit 1; \
-	done
+	scripts/fuzz-smoke.sh
 
 # --- demo, bench ------------------------------------------------------------------------------
 demo: build

@@ -43,7 +43,10 @@ replay() {
 # check NAME : compares (or stores) $SCRATCH/out/current as golden NAME
 check() {
     local name=$1 golden=$GOLDEN/$1.out
-    if [ "${UPDATE_GOLDEN:-}" = 1 ]; then
+    if [[ $name == */fluent-bit.yaml ]]; then
+        # One golden per pipeline: the YAML form is compared with the classic form below.
+        :
+    elif [ "${UPDATE_GOLDEN:-}" = 1 ]; then
         mkdir -p "$(dirname "$golden")"
         cp "$SCRATCH/out/current" "$golden"
         echo "updated $golden ($(wc -l < "$golden") records)"
@@ -97,6 +100,8 @@ for p in k8s-audit k8s-daemonset docker-host syslog-auditd; do
     if ! cmp -s "$SCRATCH/out/${p}_fluent-bit.conf" "$SCRATCH/out/${p}_fluent-bit.yaml"; then
         echo "FAIL $p: fluent-bit.conf and fluent-bit.yaml give different output"
         failed=1
+    else
+        echo "ok   $p/fluent-bit.yaml (identical to fluent-bit.conf)"
     fi
 done
 

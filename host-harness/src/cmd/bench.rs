@@ -77,6 +77,9 @@ fn timed_run(
     let mut pipeline =
         Pipeline::start(specs, &GuestOutput::capturing()).map_err(|e| e.to_string())?;
     let mut stats: Vec<FilterStats> = specs.iter().map(|s| FilterStats::new(&s.name)).collect();
+    for (s, f) in stats.iter_mut().zip(pipeline.filters()) {
+        s.init_fuel = f.init_usage().fuel;
+    }
     let mut chain = FilterStats::new("pipeline");
     let warmup_at = (records.len() / 10).max(1);
     for round in 0..repeat {

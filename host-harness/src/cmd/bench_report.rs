@@ -40,6 +40,8 @@ pub struct FilterStats {
     pub need_stack: Option<u32>,
     /// The part of that `_initialize` needs on its own.
     pub init_need_stack: Option<u32>,
+    /// Fuel `_initialize` used (start-up cost: config, rule compilation).
+    pub init_fuel: u64,
 }
 
 impl FilterStats {
@@ -62,6 +64,7 @@ impl FilterStats {
             peak_stack: None,
             need_stack: None,
             init_need_stack: None,
+            init_fuel: 0,
         }
     }
 
@@ -143,6 +146,7 @@ impl FilterStats {
             "peak_wamr_stack_bytes": self.peak_stack,
             "min_wasm_stack_size_bytes": self.min_stack_size(),
             "init_wasm_stack_need_bytes": self.init_need_stack,
+            "init_fuel": self.init_fuel,
         })
     }
 }

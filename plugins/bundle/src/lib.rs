@@ -106,6 +106,10 @@ impl Plugin for Bundle {
         Bundle::build(config, &|name| config::load(name))
     }
 
+    fn start(&mut self) -> Result<(), ConfigError> {
+        self.stages.start()
+    }
+
     fn process(&mut self, record: &mut Record<'_>, call: &Call<'_>) -> Result<Verdict, PluginError> {
         Ok(self.stages.run(record, call))
     }

@@ -84,6 +84,14 @@ pub trait Plugin: Sized + 'static {
     /// An error here stops Fluent Bit at start with the file, line, column and message.
     fn init(config: Option<&ConfigSource>) -> Result<Self, ConfigError>;
 
+    /// Heavy one-time work after `init` (compiling regexes, building tables), still inside
+    /// `_initialize` so a failure stops Fluent Bit at start. The driver calls it from a shallow
+    /// frame, after `init` has returned: WAMR's 8 KiB default stack is shared by the whole call
+    /// chain, and config parsing has large frames that should not sit under a deep compile.
+    fn start(&mut self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+
     /// Inspects and edits one record.
     fn process(&mut self, record: &mut Record<'_>, call: &Call<'_>) -> Result<Verdict, PluginError>;
 

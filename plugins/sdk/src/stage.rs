@@ -12,6 +12,7 @@ use crate::record::Record;
 /// A plugin seen through a trait object.
 pub trait Stage {
     fn name(&self) -> &'static str;
+    fn start(&mut self) -> Result<(), ConfigError>;
     fn process(&mut self, record: &mut Record<'_>, call: &Call<'_>) -> Result<Verdict, PluginError>;
     fn on_error(&mut self, record: &mut Record<'_>, call: &Call<'_>, error: &PluginError) -> Verdict;
 }
@@ -19,6 +20,9 @@ pub trait Stage {
 impl<P: Plugin> Stage for P {
     fn name(&self) -> &'static str {
         P::NAME
+    }
+    fn start(&mut self) -> Result<(), ConfigError> {
+        Plugin::start(self)
     }
     fn process(&mut self, record: &mut Record<'_>, call: &Call<'_>) -> Result<Verdict, PluginError> {
         Plugin::process(self, record, call)
@@ -58,6 +62,11 @@ impl Stages {
 
     pub fn is_empty(&self) -> bool {
         self.stages.is_empty()
+    }
+
+    /// Runs every stage's [`Plugin::start`], in order (call it from `start`, not `init`).
+    pub fn start(&mut self) -> Result<(), ConfigError> {
+        self.stages.iter_mut().try_for_each(|s| s.start())
     }
 
     /// Runs every stage. A stage's error goes to that stage's `on_error` (its edits discarded),

@@ -83,7 +83,7 @@ impl<P: Plugin> Instance<P> {
 
     /// Builds the plugin from an explicit config (tests, tools).
     pub fn initialize_with(&mut self, source: Option<&config::ConfigSource>) -> Result<(), ConfigError> {
-        match P::init(source) {
+        match P::init(source).and_then(|p| Self::started(p)) {
             Ok(p) => {
                 self.plugin = Some(p);
                 self.init_error = None;
@@ -94,6 +94,13 @@ impl<P: Plugin> Instance<P> {
                 Err(e)
             }
         }
+    }
+
+    /// Runs [`Plugin::start`] outside `init`'s frame.
+    #[inline(never)]
+    fn started(mut p: P) -> Result<P, ConfigError> {
+        p.start()?;
+        Ok(p)
     }
 
     /// Handles one call. The caller turns the result into the ABI's return value.

@@ -1,0 +1,1 @@
+logward_sdk::export_plugin!(logward_mask::Mask);
