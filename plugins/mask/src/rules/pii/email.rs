@@ -14,7 +14,12 @@ fn email(text: &str, caps: &Captures<'_>, out: &mut Vec<Range<usize>>) {
     };
     // The token this address sits in (back to the previous whitespace or quote).
     let before = text.get(..m.start()).unwrap_or_default();
-    let token_start = before.rfind(|c: char| c.is_whitespace() || c == '"' || c == '\'').map_or(0, |i| i + 1);
+    // Past the separator's own length: whitespace such as U+00A0 is more than one byte.
+    let token_start = before
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| c.is_whitespace() || c == '"' || c == '\'')
+        .map_or(0, |(i, c)| i + c.len_utf8());
     let token = &before[token_start..];
     // `scheme://user:password@host`: between `://` and the address there is no path or query.
     if let Some(p) = token.find("://")
@@ -52,6 +57,10 @@ mod tests {
             ("user zhang.wei@corp-mail.cn logged in", "zhang.wei@corp-mail.cn"),
             ("{\"to\":\"li_na+news@mail.shop.com\"}", "li_na+news@mail.shop.com"),
             ("GET /login?email=zhang.wei%40corp-mail.cn&next=/", "zhang.wei%40corp-mail.cn"),
+            // Found by `logward fuzz` (seed 2026, msgpack): a multi-byte space right before the
+            // address used to split a character and panic.
+            ("name:\u{a0}zhang.wei@corp-mail.cn", "zhang.wei@corp-mail.cn"),
+            ("邮箱\u{3000}li_na@mail.shop.com", "li_na@mail.shop.com"),
         ], &[
             "git clone git@github.com:org/repo.git",
             "postgres://app:pw@db.internal.net/x",
