@@ -17,6 +17,8 @@
 
 use std::borrow::Cow;
 
+use logward_sdk::json::decode_u_escape;
+
 /// The text Fluent Bit's JSON output shows for these string bytes.
 pub fn fluent_bit_text(bytes: &[u8]) -> Cow<'_, str> {
     match std::str::from_utf8(bytes) {
@@ -162,27 +164,6 @@ pub fn unescape_json(raw: &[u8]) -> Cow<'_, str> {
 fn push_char(out: &mut Vec<u8>, c: char) {
     let mut buf = [0u8; 4];
     out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-}
-
-fn hex4(raw: &[u8], at: usize) -> Option<u32> {
-    let digits = raw.get(at..at + 4)?;
-    digits.iter().try_fold(0u32, |v, &d| Some(v * 16 + char::from(d).to_digit(16)?))
-}
-
-/// `at` is just after `\u`: the character and how many bytes after `at` it used.
-fn decode_u_escape(raw: &[u8], at: usize) -> (char, usize) {
-    let Some(hi) = hex4(raw, at) else {
-        return ('\u{FFFD}', 0);
-    };
-    if (0xD800..0xDC00).contains(&hi) {
-        let low = (raw.get(at + 4..at + 6) == Some(b"\\u")).then(|| hex4(raw, at + 6)).flatten();
-        if let Some(lo @ 0xDC00..0xE000) = low {
-            let c = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
-            return (char::from_u32(c).unwrap_or('\u{FFFD}'), 10);
-        }
-        return ('\u{FFFD}', 4);
-    }
-    (char::from_u32(hi).unwrap_or('\u{FFFD}'), 4)
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";

@@ -6,7 +6,7 @@
 mod strings;
 mod tokens;
 
-pub use strings::{unescape, write_escaped, write_str};
+pub use strings::{decode_u_escape, unescape, write_escaped, write_str};
 pub(crate) use tokens::JsonTokens;
 
 use crate::error::{Error, ErrorKind, Result};

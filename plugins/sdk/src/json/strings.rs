@@ -56,8 +56,10 @@ fn hex4(raw: &[u8], at: usize) -> Option<u32> {
     Some(v)
 }
 
-/// `at` is just after `\u`. Returns the character and how many bytes after `at` were consumed.
-fn decode_u_escape(raw: &[u8], at: usize) -> (char, usize) {
+/// `at` is just after `\u`. Returns the character and how many bytes after `at` were consumed
+/// (a surrogate pair takes 10; a bad escape gives U+FFFD). Shared with plugins that read JSON
+/// strings their own way (chain's canonicalizer).
+pub fn decode_u_escape(raw: &[u8], at: usize) -> (char, usize) {
     let Some(hi) = hex4(raw, at) else {
         return ('\u{FFFD}', 0);
     };
