@@ -9,7 +9,9 @@
 //! neighbours. A table hit is verified by comparing the keyword bytes, so results are exact.
 //!
 //! Aho-Corasick's DFA costs ~87 wasm instructions per byte in WAMR's interpreter; this costs
-//! about a seventh of that on clean text.
+//! about 8 on clean text. The scan takes eight bytes per step: four samples, each a 16-bit
+//! load of two bytes turned into their two symbols by one [`Sieve::pairs`] lookup, and one
+//! branch for all four table entries.
 
 use super::common_trigrams::COMMON_TRIGRAMS;
 use super::{Hit, What};
@@ -89,6 +91,8 @@ struct Entry {
 pub struct Sieve {
     /// Trigram → bucket number (0: none). Empty when there are no keywords.
     table: Vec<u16>,
+    /// Two bytes (first byte low) → their symbols, `(first << 6) | second`.
+    pairs: Vec<u16>,
     /// Bucket → entries (bucket 0 unused).
     buckets: Vec<Vec<Entry>>,
     /// Lower-case keyword bytes, by pattern id.
@@ -97,11 +101,12 @@ pub struct Sieve {
 
 impl Sieve {
     pub fn new(patterns: &[String]) -> Sieve {
-        let mut s = Sieve { table: Vec::new(), buckets: vec![Vec::new()], patterns: Vec::new() };
+        let mut s = Sieve { table: Vec::new(), pairs: Vec::new(), buckets: vec![Vec::new()], patterns: Vec::new() };
         if patterns.is_empty() {
             return s;
         }
         s.table = vec![0u16; TABLE];
+        s.pairs = (0..=u16::MAX).map(|v| (u16::from(SYM[usize::from(v & 0xff)]) << 6) | u16::from(SYM[usize::from(v >> 8)])).collect();
         let common = Commonness::new();
         let commonness = |t: usize| common.of(t);
         for (id, p) in patterns.iter().enumerate() {
@@ -188,29 +193,42 @@ impl Sieve {
 
     /// Every occurrence of every keyword in `bytes` (ASCII case-insensitive), in no particular
     /// order; an occurrence found from two samples is reported once.
+    /// Not inlined, so that `logward bench --profile` shows the sieve on its own.
+    #[inline(never)]
     pub fn find(&self, bytes: &[u8], out: &mut Vec<Hit>) {
         let n = bytes.len();
-        // A fixed-size view lets the compiler drop the bounds check on every lookup.
-        let Ok(table) = <&[u16; TABLE]>::try_from(self.table.as_slice()) else {
+        // Fixed-size views let the compiler drop the bounds check on every lookup.
+        let (Ok(table), Ok(pairs)) = (<&[u16; TABLE]>::try_from(self.table.as_slice()), <&[u16; 1 << 16]>::try_from(self.pairs.as_slice())) else {
             return;
         };
-        let sym = |i: usize| bytes.get(i).map_or(OTHER, |&b| SYM[b as usize]);
+        let pair = |x: u8, y: u8| usize::from(pairs[usize::from(u16::from_le_bytes([x, y]))]);
         let mut s = 0usize;
-        // Main loop: samples at even offsets; the next sample's first symbol is this one's last.
-        if n >= 5 {
-            let mut a = SYM[bytes[0] as usize];
-            for pair in bytes[1..n - 2].chunks_exact(2) {
-                let b = SYM[pair[0] as usize];
-                let c = SYM[pair[1] as usize];
-                let bucket = table[tri(a, b, c) & (TABLE - 1)];
-                if bucket != 0 {
-                    self.verify(bytes, s, bucket, out);
+        // Main loop: samples at s, s+2, s+4, s+6 (bytes s..s+9); each sample's first symbol is
+        // the previous sample's last.
+        if let Some(&first) = bytes.first() {
+            let mut a = usize::from(SYM[usize::from(first)]);
+            while let Some(w) = bytes.get(s..s + 9) {
+                let p0 = pair(w[1], w[2]);
+                let p1 = pair(w[3], w[4]);
+                let p2 = pair(w[5], w[6]);
+                let p3 = pair(w[7], w[8]);
+                let t0 = table[((a << 12) | p0) & (TABLE - 1)];
+                let t1 = table[((p0 & 63) << 12) | p1];
+                let t2 = table[((p1 & 63) << 12) | p2];
+                let t3 = table[((p2 & 63) << 12) | p3];
+                if t0 | t1 | t2 | t3 != 0 {
+                    for (k, bucket) in [t0, t1, t2, t3].into_iter().enumerate() {
+                        if bucket != 0 {
+                            self.verify(bytes, s + 2 * k, bucket, out);
+                        }
+                    }
                 }
-                a = c;
-                s += 2;
+                a = p3 & 63;
+                s += 8;
             }
         }
         // The last samples, where the trigram may run past the end.
+        let sym = |i: usize| bytes.get(i).map_or(OTHER, |&b| SYM[b as usize]);
         while s < n {
             let bucket = table[tri(sym(s), sym(s + 1), sym(s + 2)) & (TABLE - 1)];
             if bucket != 0 {
