@@ -106,7 +106,13 @@ impl Sieve {
             return s;
         }
         s.table = vec![0u16; TABLE];
-        s.pairs = (0..=u16::MAX).map(|v| (u16::from(SYM[usize::from(v & 0xff)]) << 6) | u16::from(SYM[usize::from(v >> 8)])).collect();
+        s.pairs = vec![0u16; 1 << 16];
+        for (second, row) in s.pairs.chunks_exact_mut(256).enumerate() {
+            let low = u16::from(SYM[second]);
+            for (first, v) in row.iter_mut().enumerate() {
+                *v = (u16::from(SYM[first]) << 6) | low;
+            }
+        }
         let common = Commonness::new();
         let commonness = |t: usize| common.of(t);
         for (id, p) in patterns.iter().enumerate() {
