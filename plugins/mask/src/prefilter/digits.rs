@@ -37,18 +37,19 @@ fn escape_before(bytes: &[u8], at: usize) -> bool {
     simple || unicode
 }
 
-/// Scans `bytes` for digit runs and IBAN starts, appending hits.
+/// Scans `bytes` for digit runs and IBAN starts, appending hits (in no particular order).
 pub fn find(bytes: &[u8], enc: Encoding, want: u8, out: &mut Vec<Hit>) {
-    if may_hold_candidates(bytes, want) {
-        find_exact(bytes, enc, want, out);
-    }
+    // IBAN starts come from the word pass; the exact scan of a span only looks for runs.
+    let runs_only = want & !class::IBAN;
+    spans(bytes, want, out, |from, to, out| find_exact(bytes, from, to, enc, runs_only, out));
 }
 
-/// The exact scan: every digit span, and every run inside a span with enough digits.
-fn find_exact(bytes: &[u8], enc: Encoding, want: u8, out: &mut Vec<Hit>) {
-    let n = bytes.len();
-    let mut i = 0;
-    while i < n {
+/// The exact scan of `bytes[from..to]` (context before and after is read from `bytes`):
+/// every digit span, and every run inside a span with enough digits.
+fn find_exact(bytes: &[u8], from: usize, to: usize, enc: Encoding, want: u8, out: &mut Vec<Hit>) {
+    let to = to.min(bytes.len());
+    let mut i = from;
+    while i < to {
         match bytes.get(i..i + 8) {
             Some(chunk) => {
                 let mut w = [0u8; 8];
@@ -60,6 +61,9 @@ fn find_exact(bytes: &[u8], enc: Encoding, want: u8, out: &mut Vec<Hit>) {
                 }
                 // The mask is exact per byte: its lowest flag is the first digit.
                 i += (digits.trailing_zeros() / 8) as usize;
+                if i >= to {
+                    break;
+                }
             }
             None if !bytes[i].is_ascii_digit() => {
                 i += 1;
@@ -94,12 +98,14 @@ fn after(mask: u64, flag: u32) -> u64 {
     if flag >= 63 { 0 } else { mask & !((1u64 << (flag + 1)) - 1) }
 }
 
-/// Whether the exact scan could find anything: a `[0-9 -]` span holding 11+ digits, or 9+
-/// digits and a dash (the SSN shape `ddd-dd-dddd`); with IBAN wanted, an IBAN start. A
-/// necessary condition only: every run the exact scan reports lies inside such a span (runs
-/// never cross other bytes). Not inlined, so that `logward bench --profile` shows it.
+/// The word pass, eight bytes per step: finds the `[0-9 -]` spans that could hold a
+/// candidate run (11+ digits, or 9+ digits and a dash: the SSN shape `ddd-dd-dddd`) and hands
+/// each, from its first digit, to `exact`; with IBAN wanted, reports IBAN starts itself. Every
+/// run the exact scan reports lies inside one span (runs never cross other bytes), and a date
+/// and time (`2024-05-14 08:21:33`) costs one short exact scan instead of a whole-record one.
+/// Not inlined, so that `logward bench --profile` shows it.
 #[inline(never)]
-fn may_hold_candidates(bytes: &[u8], want: u8) -> bool {
+fn spans(bytes: &[u8], want: u8, out: &mut Vec<Hit>, mut exact: impl FnMut(usize, usize, &mut Vec<Hit>)) {
     let iban = want & class::IBAN != 0;
     let mut span = Span::default();
     let mut at = 0;
@@ -107,7 +113,7 @@ fn may_hold_candidates(bytes: &[u8], want: u8) -> bool {
     loop {
         let x = match bytes.get(at..at + 8) {
             Some(word) => u64::from_le_bytes(word.try_into().unwrap_or_default()),
-            None if at >= bytes.len() => return span.qualifies(),
+            None if at >= bytes.len() => break,
             None => {
                 // The tail, padded with NULs (bytes outside every span).
                 let tail = &bytes[at..];
@@ -120,18 +126,28 @@ fn may_hold_candidates(bytes: &[u8], want: u8) -> bool {
             // The common word of text: nothing open, nothing new. (Dashes before a span's
             // first digit never make the SSN shape.)
             span.dashed = false;
-        } else if span.word(x, d) || (iban && iban_in_word(bytes, at, x, d)) {
-            return true;
+        } else {
+            if let Some((from, to)) = span.word(at, x, d) {
+                exact(from, to, out);
+            }
+            if iban {
+                iban_starts(bytes, at, x, d, out);
+            }
         }
         at += 8;
     }
+    if span.qualifies() {
+        exact(span.first_digit, bytes.len(), out);
+    }
 }
 
-/// The open `[0-9 -]` span of the gate: its digits and whether a dash follows one of them.
+/// The open `[0-9 -]` span of the word pass.
 #[derive(Default)]
 struct Span {
     digits: u32,
+    /// Whether it has a dash (one before its first digit may count: a superset is harmless).
     dashed: bool,
+    first_digit: usize,
 }
 
 impl Span {
@@ -139,42 +155,48 @@ impl Span {
         self.digits >= 11 || (self.digits >= 9 && self.dashed)
     }
 
-    /// Feeds the next eight bytes `x` (digits `d`); true when a span that qualifies closes
-    /// or grows in them.
+    /// Feeds the eight bytes `x` at `at` (digits `d`); returns the span that closed in them,
+    /// from its first digit, when it could hold a candidate.
     #[inline(always)]
-    fn word(&mut self, x: u64, d: u64) -> bool {
-        if d == HI {
-            self.digits += 8;
-            return self.qualifies();
-        }
+    fn word(&mut self, at: usize, x: u64, d: u64) -> Option<(usize, usize)> {
         let dash = eq_mask(x, b'-');
         let outside = !(d | dash | eq_mask(x, b' ')) & HI;
         if outside == 0 {
+            self.open(at, d);
             self.digits += d.count_ones();
             self.dashed |= dash != 0;
-            return self.qualifies();
+            return None;
         }
-        let before = (1u64 << outside.trailing_zeros()) - 1;
+        let first_out = outside.trailing_zeros();
+        let before = (1u64 << first_out) - 1;
+        self.open(at, d & before);
         self.digits += (d & before).count_ones();
         self.dashed |= dash & before != 0;
-        if self.qualifies() {
-            return true;
-        }
+        let closed = self.qualifies().then_some((self.first_digit, at + (first_out / 8) as usize));
         // Spans strictly inside the word have at most six bytes; the last one stays open.
-        let last = 63 - outside.leading_zeros();
-        self.digits = after(d, last).count_ones();
-        self.dashed = after(dash, last) != 0;
-        false
+        let last_out = 63 - outside.leading_zeros();
+        let rest = after(d, last_out);
+        self.digits = 0;
+        self.dashed = after(dash, last_out) != 0;
+        self.open(at, rest);
+        self.digits = rest.count_ones();
+        closed
+    }
+
+    /// Notes where the span's digits start, if `d` (digits in the word at `at`) holds its first.
+    #[inline(always)]
+    fn open(&mut self, at: usize, d: u64) {
+        if self.digits == 0 && d != 0 {
+            self.first_digit = at + (d.trailing_zeros() / 8) as usize;
+        }
     }
 }
 
-/// Whether an IBAN start (see [`iban_start`]) has its first digit in the word `x` at `at`.
-/// The SWAR part only finds digits right after an upper-case letter; those few are checked.
+/// Reports every IBAN start (see [`iban_start`]) whose first digit lies in the word `x` at
+/// `at` (digits `d`). The SWAR part finds digits right after an upper-case letter; only those
+/// few are checked byte by byte.
 #[inline(always)]
-fn iban_in_word(bytes: &[u8], at: usize, x: u64, d: u64) -> bool {
-    if d == 0 {
-        return false;
-    }
+fn iban_starts(bytes: &[u8], at: usize, x: u64, d: u64, out: &mut Vec<Hit>) {
     let mut firsts = d & (upper_mask(x) << 8);
     if d & 0x80 != 0 && at > 0 && bytes[at - 1].is_ascii_uppercase() {
         firsts |= 0x80;
@@ -182,11 +204,10 @@ fn iban_in_word(bytes: &[u8], at: usize, x: u64, d: u64) -> bool {
     while firsts != 0 {
         let p = at + (firsts.trailing_zeros() / 8) as usize;
         if p >= 2 && iban_start(bytes, p - 2) {
-            return true;
+            out.push(Hit { start: p - 2, end: p + 2, what: What::Class(class::IBAN) });
         }
         firsts &= firsts - 1;
     }
-    false
 }
 
 /// High bit of every byte of `x` equal to `c` (exact per byte: 7-bit lanes, no carries).
@@ -330,37 +351,65 @@ mod tests {
         assert!(candidate_shape(b"1234 5678 9012 3", 13), "separators: not a timestamp");
     }
 
-    /// The exact scan alone (what `find` did before it had a gate).
+    /// The exact scan alone over all of `bytes` (what `find` did before the word pass).
     fn exact(bytes: &[u8], enc: Encoding, want: u8) -> Vec<Hit> {
         let mut out = Vec::new();
-        find_exact(bytes, enc, want, &mut out);
-        out
+        find_exact(bytes, 0, bytes.len(), enc, want, &mut out);
+        sorted(out)
+    }
+
+    fn sorted(mut v: Vec<Hit>) -> Vec<Hit> {
+        v.sort_by_key(|h| (h.start, h.end, h.what == What::Class(class::IBAN)));
+        v
+    }
+
+    /// The spans the word pass hands to the exact scan.
+    fn exact_spans(s: &str) -> Vec<&str> {
+        let mut v = Vec::new();
+        spans(s.as_bytes(), class::DIGITS | class::IBAN, &mut Vec::new(), |from, to, _| v.push(&s[from..to]));
+        v
     }
 
     #[test]
-    fn gate_passes_every_candidate_shape() {
-        for s in ["4111 1111 1111 1111", "x 536-22-1234 y", "13812345678", "11010519491231002X",
-                  "IBAN GB82 WEST", "abcde GB82", "abcdef GB82", "abcdefg GB82", "abcdefgh GB82", "1234567-890-12"] {
-            assert!(may_hold_candidates(s.as_bytes(), class::DIGITS | class::IBAN), "{s}");
+    fn word_pass_hands_over_every_candidate_span() {
+        assert_eq!(exact_spans("card 4111 1111 1111 1111."), ["4111 1111 1111 1111"]);
+        assert_eq!(exact_spans("x 536-22-1234 y"), ["536-22-1234 "]);
+        assert_eq!(exact_spans("13812345678"), ["13812345678"]);
+        assert_eq!(exact_spans("id:11010519491231002X"), ["11010519491231002"]);
+        assert_eq!(exact_spans("abcdefg 1234567-890-12 z"), ["1234567-890-12 "]);
+        // A date and time is one short span, not a whole-record scan.
+        assert_eq!(exact_spans("2024-05-14 08:21:33.412 INFO 1 --- x"), ["2024-05-14 08"]);
+    }
+
+    #[test]
+    fn word_pass_skips_timestamps_and_counters() {
+        for s in [r#"{"time":"2024-05-01T12:00:00.123456789Z","log":"took 1234 ms, id 42"}"#,
+                  "v1.2.3 UTF8 SHA256 at 10:00:00"] {
+            assert!(exact_spans(s).is_empty(), "{s}");
         }
     }
 
     #[test]
-    fn gate_stops_timestamps_and_counters() {
-        for s in [r#"{"time":"2024-05-01T12:00:00.123456789Z","log":"took 1234 ms, id 42"}"#,
-                  "v1.2.3 UTF8 sha256 at 10:00:00"] {
-            assert!(!may_hold_candidates(s.as_bytes(), class::DIGITS | class::IBAN), "{s}");
+    fn iban_starts_in_every_word_position() {
+        for pad in 0..10 {
+            let s = format!("{} GB82 WEST 1234", "a".repeat(pad));
+            let mut h = Vec::new();
+            find(s.as_bytes(), Encoding::Text, class::IBAN, &mut h);
+            assert_eq!(h, [Hit { start: pad + 1, end: pad + 5, what: What::Class(class::IBAN) }], "{s}");
         }
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
         #[test]
-        fn the_gate_never_hides_a_hit(s in "[0-9 A-Za-z.-]{0,60}", iban in any::<bool>()) {
-            let want = class::DIGITS | if iban { class::IBAN } else { 0 };
+        fn the_word_pass_finds_what_the_exact_scan_finds(
+            s in prop_oneof!["[0-9 A-Za-z.\\\\-]{0,70}", "([0-9]{1,6}[ -]?|[A-Z]{1,2}|[a-z.:\\\\]){0,24}"],
+            want in 1u8..4,
+        ) {
             for enc in [Encoding::Text, Encoding::Json, Encoding::Msgpack] {
-                let mut gated = Vec::new();
-                find(s.as_bytes(), enc, want, &mut gated);
-                prop_assert_eq!(gated, exact(s.as_bytes(), enc, want));
+                let mut found = Vec::new();
+                find(s.as_bytes(), enc, want, &mut found);
+                prop_assert_eq!(sorted(found), exact(s.as_bytes(), enc, want));
             }
         }
 
