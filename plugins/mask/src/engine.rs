@@ -7,7 +7,7 @@ use std::ops::Range;
 use regex::bytes::Regex;
 
 use crate::action::{self, Action, HashSettings};
-use crate::prefilter::{self, find_classes, Encoding, Hit, Hits, Keywords, What};
+use crate::prefilter::{self, find_classes, DigitDfa, Encoding, Hit, Hits, Keywords, What};
 use crate::rule::{class, snap, Rule};
 
 /// A span of text to mask, and the rule that names it.
@@ -37,6 +37,8 @@ const WINDOW_AFTER: usize = 4096;
 pub struct Engine {
     pub rules: Vec<Rule>,
     keywords: Keywords,
+    /// The digit automaton, when a rule wants digit runs or IBAN starts.
+    digits: Option<DigitDfa>,
     /// Per keyword pattern: the rules it triggers (empty for sensitive-key literals only).
     pattern_rules: Vec<Vec<usize>>,
     /// Per keyword pattern: whether it is a sensitive-key literal.
@@ -115,6 +117,7 @@ impl Engine {
         let markers = marker_prefixes(&rules, &actions, hash.as_ref());
         Engine {
             keywords: Keywords::new(&patterns),
+            digits: if want_classes & (class::DIGITS | class::IBAN) != 0 { DigitDfa::new() } else { None },
             pattern_rules,
             pattern_is_key,
             class_rules,
@@ -131,9 +134,15 @@ impl Engine {
 
     /// The pre-pass over raw bytes (a whole record, or an embedded document).
     pub fn prefilter(&self, bytes: &[u8], enc: Encoding, hits: &mut Hits) {
-        self.keywords.find(bytes, hits);
-        if self.want_classes != 0 {
-            find_classes(bytes, enc, self.want_classes, hits);
+        let digit_classes = self.want_classes & (class::DIGITS | class::IBAN);
+        match &self.digits {
+            Some(dfa) if digit_classes != 0 => self.keywords.find_with_digits(dfa, bytes, enc, digit_classes, hits),
+            _ => self.keywords.find(bytes, hits),
+        }
+        // Without the automaton, the digit classes go to the exact scan below.
+        let rest = if self.digits.is_some() { self.want_classes & !digit_classes } else { self.want_classes };
+        if rest != 0 {
+            find_classes(bytes, enc, rest, hits);
         }
     }
 

@@ -1,9 +1,9 @@
 //! Candidates for keyword-less personal data: runs of 9+ digits (cards, ID and phone numbers,
 //! SSNs) and IBAN starts.
 //!
-//! Clean logs are full of digits (timestamps, counters, durations), so the exact scan is
-//! preceded by a gate that reads eight bytes per step (SWAR: one 64-bit load and a few dozen
-//! integer operations, no branch per byte) and says whether any candidate can exist at all.
+//! This is the exact scan. Clean logs are full of digits (timestamps, counters, durations), so
+//! the engine does not run it over whole records: the digit automaton in `digit_dfa.rs` runs in
+//! the keyword sieve's loop and calls [`exact_span_at`] only around a possible candidate.
 
 use super::{Encoding, Hit, What};
 use crate::rule::class;
@@ -38,15 +38,15 @@ fn escape_before(bytes: &[u8], at: usize) -> bool {
 }
 
 /// Scans `bytes` for digit runs and IBAN starts, appending hits (in no particular order).
+/// The engine runs the same scan through the digit automaton (`digit_dfa.rs`), which calls the
+/// exact scan only around candidates; this is the whole-text form, and the automaton's reference.
 pub fn find(bytes: &[u8], enc: Encoding, want: u8, out: &mut Vec<Hit>) {
-    // IBAN starts come from the word pass; the exact scan of a span only looks for runs.
-    let runs_only = want & !class::IBAN;
-    spans(bytes, want, out, |from, to, out| find_exact(bytes, from, to, enc, runs_only, out));
+    find_exact(bytes, 0, bytes.len(), enc, want, out);
 }
 
 /// The exact scan of `bytes[from..to]` (context before and after is read from `bytes`):
 /// every digit span, and every run inside a span with enough digits.
-fn find_exact(bytes: &[u8], from: usize, to: usize, enc: Encoding, want: u8, out: &mut Vec<Hit>) {
+pub(super) fn find_exact(bytes: &[u8], from: usize, to: usize, enc: Encoding, want: u8, out: &mut Vec<Hit>) {
     let to = to.min(bytes.len());
     let mut i = from;
     while i < to {
@@ -85,128 +85,23 @@ fn find_exact(bytes: &[u8], from: usize, to: usize, enc: Encoding, want: u8, out
     }
 }
 
-/// The high bit of every byte of `x` that is an ASCII upper-case letter (as [`digit_mask`]).
-#[inline(always)]
-fn upper_mask(x: u64) -> u64 {
-    let low7 = x & (LO * 0x7f);
-    (LO * (127 + 0x5b) - low7) & !x & (low7 + LO * (127 - 0x40)) & HI
+fn is_span_byte(b: u8) -> bool {
+    b.is_ascii_digit() || b == b' ' || b == b'-'
 }
 
-/// The flags of `mask` in the bytes after the byte whose high bit is `flag`.
-#[inline(always)]
-fn after(mask: u64, flag: u32) -> u64 {
-    if flag >= 63 { 0 } else { mask & !((1u64 << (flag + 1)) - 1) }
+/// The exact scan (runs only, no IBAN starts) of the whole `[0-9 -]` span around the digit at
+/// `q`; returns where the span ends.
+pub(super) fn exact_span_at(bytes: &[u8], q: usize, enc: Encoding, want: u8, out: &mut Vec<Hit>) -> usize {
+    let start = bytes[..q].iter().rposition(|&b| !is_span_byte(b)).map_or(0, |k| k + 1);
+    let end = bytes[q..].iter().position(|&b| !is_span_byte(b)).map_or(bytes.len(), |k| q + k);
+    find_exact(bytes, start, end, enc, want & !class::IBAN, out);
+    end
 }
 
-/// The word pass, eight bytes per step: finds the `[0-9 -]` spans that could hold a
-/// candidate run (11+ digits, or 9+ digits and a dash: the SSN shape `ddd-dd-dddd`) and hands
-/// each, from its first digit, to `exact`; with IBAN wanted, reports IBAN starts itself. Every
-/// run the exact scan reports lies inside one span (runs never cross other bytes), and a date
-/// and time (`2024-05-14 08:21:33`) costs one short exact scan instead of a whole-record one.
-/// Not inlined, so that `logward bench --profile` shows it.
-#[inline(never)]
-fn spans(bytes: &[u8], want: u8, out: &mut Vec<Hit>, mut exact: impl FnMut(usize, usize, &mut Vec<Hit>)) {
-    let iban = want & class::IBAN != 0;
-    let mut span = Span::default();
-    let mut at = 0;
-    let mut last = [0u8; 8];
-    loop {
-        let x = match bytes.get(at..at + 8) {
-            Some(word) => u64::from_le_bytes(word.try_into().unwrap_or_default()),
-            None if at >= bytes.len() => break,
-            None => {
-                // The tail, padded with NULs (bytes outside every span).
-                let tail = &bytes[at..];
-                last[..tail.len()].copy_from_slice(tail);
-                u64::from_le_bytes(last)
-            }
-        };
-        let d = digit_mask(x);
-        if d == 0 && span.digits == 0 {
-            // The common word of text: nothing open, nothing new. (Dashes before a span's
-            // first digit never make the SSN shape.)
-            span.dashed = false;
-        } else {
-            if let Some((from, to)) = span.word(at, x, d) {
-                exact(from, to, out);
-            }
-            if iban {
-                iban_starts(bytes, at, x, d, out);
-            }
-        }
-        at += 8;
-    }
-    if span.qualifies() {
-        exact(span.first_digit, bytes.len(), out);
-    }
-}
-
-/// The open `[0-9 -]` span of the word pass.
-#[derive(Default)]
-struct Span {
-    digits: u32,
-    /// Whether it has a dash (one before its first digit may count: a superset is harmless).
-    dashed: bool,
-    first_digit: usize,
-}
-
-impl Span {
-    fn qualifies(&self) -> bool {
-        self.digits >= 11 || (self.digits >= 9 && self.dashed)
-    }
-
-    /// Feeds the eight bytes `x` at `at` (digits `d`); returns the span that closed in them,
-    /// from its first digit, when it could hold a candidate.
-    #[inline(always)]
-    fn word(&mut self, at: usize, x: u64, d: u64) -> Option<(usize, usize)> {
-        let dash = eq_mask(x, b'-');
-        let outside = !(d | dash | eq_mask(x, b' ')) & HI;
-        if outside == 0 {
-            self.open(at, d);
-            self.digits += d.count_ones();
-            self.dashed |= dash != 0;
-            return None;
-        }
-        let first_out = outside.trailing_zeros();
-        let before = (1u64 << first_out) - 1;
-        self.open(at, d & before);
-        self.digits += (d & before).count_ones();
-        self.dashed |= dash & before != 0;
-        let closed = self.qualifies().then_some((self.first_digit, at + (first_out / 8) as usize));
-        // Spans strictly inside the word have at most six bytes; the last one stays open.
-        let last_out = 63 - outside.leading_zeros();
-        let rest = after(d, last_out);
-        self.digits = 0;
-        self.dashed = after(dash, last_out) != 0;
-        self.open(at, rest);
-        self.digits = rest.count_ones();
-        closed
-    }
-
-    /// Notes where the span's digits start, if `d` (digits in the word at `at`) holds its first.
-    #[inline(always)]
-    fn open(&mut self, at: usize, d: u64) {
-        if self.digits == 0 && d != 0 {
-            self.first_digit = at + (d.trailing_zeros() / 8) as usize;
-        }
-    }
-}
-
-/// Reports every IBAN start (see [`iban_start`]) whose first digit lies in the word `x` at
-/// `at` (digits `d`). The SWAR part finds digits right after an upper-case letter; only those
-/// few are checked byte by byte.
-#[inline(always)]
-fn iban_starts(bytes: &[u8], at: usize, x: u64, d: u64, out: &mut Vec<Hit>) {
-    let mut firsts = d & (upper_mask(x) << 8);
-    if d & 0x80 != 0 && at > 0 && bytes[at - 1].is_ascii_uppercase() {
-        firsts |= 0x80;
-    }
-    while firsts != 0 {
-        let p = at + (firsts.trailing_zeros() / 8) as usize;
-        if p >= 2 && iban_start(bytes, p - 2) {
-            out.push(Hit { start: p - 2, end: p + 2, what: What::Class(class::IBAN) });
-        }
-        firsts &= firsts - 1;
+/// Reports the IBAN start whose first digit is at `q`, if there is one and IBANs are wanted.
+pub(super) fn iban_at(bytes: &[u8], q: usize, want: u8, out: &mut Vec<Hit>) {
+    if want & class::IBAN != 0 && q >= 2 && iban_start(bytes, q - 2) {
+        out.push(Hit { start: q - 2, end: q + 2, what: What::Class(class::IBAN) });
     }
 }
 
@@ -351,76 +246,8 @@ mod tests {
         assert!(candidate_shape(b"1234 5678 9012 3", 13), "separators: not a timestamp");
     }
 
-    /// The exact scan alone over all of `bytes` (what `find` did before the word pass).
-    fn exact(bytes: &[u8], enc: Encoding, want: u8) -> Vec<Hit> {
-        let mut out = Vec::new();
-        find_exact(bytes, 0, bytes.len(), enc, want, &mut out);
-        sorted(out)
-    }
-
-    fn sorted(mut v: Vec<Hit>) -> Vec<Hit> {
-        v.sort_by_key(|h| (h.start, h.end, h.what == What::Class(class::IBAN)));
-        v
-    }
-
-    /// The spans the word pass hands to the exact scan.
-    fn exact_spans(s: &str) -> Vec<&str> {
-        let mut v = Vec::new();
-        spans(s.as_bytes(), class::DIGITS | class::IBAN, &mut Vec::new(), |from, to, _| v.push(&s[from..to]));
-        v
-    }
-
-    #[test]
-    fn word_pass_hands_over_every_candidate_span() {
-        assert_eq!(exact_spans("card 4111 1111 1111 1111."), ["4111 1111 1111 1111"]);
-        assert_eq!(exact_spans("x 536-22-1234 y"), ["536-22-1234 "]);
-        assert_eq!(exact_spans("13812345678"), ["13812345678"]);
-        assert_eq!(exact_spans("id:11010519491231002X"), ["11010519491231002"]);
-        assert_eq!(exact_spans("abcdefg 1234567-890-12 z"), ["1234567-890-12 "]);
-        // A date and time is one short span, not a whole-record scan.
-        assert_eq!(exact_spans("2024-05-14 08:21:33.412 INFO 1 --- x"), ["2024-05-14 08"]);
-    }
-
-    #[test]
-    fn word_pass_skips_timestamps_and_counters() {
-        for s in [r#"{"time":"2024-05-01T12:00:00.123456789Z","log":"took 1234 ms, id 42"}"#,
-                  "v1.2.3 UTF8 SHA256 at 10:00:00"] {
-            assert!(exact_spans(s).is_empty(), "{s}");
-        }
-    }
-
-    #[test]
-    fn iban_starts_in_every_word_position() {
-        for pad in 0..10 {
-            let s = format!("{} GB82 WEST 1234", "a".repeat(pad));
-            let mut h = Vec::new();
-            find(s.as_bytes(), Encoding::Text, class::IBAN, &mut h);
-            assert_eq!(h, [Hit { start: pad + 1, end: pad + 5, what: What::Class(class::IBAN) }], "{s}");
-        }
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(4096))]
-        #[test]
-        fn the_word_pass_finds_what_the_exact_scan_finds(
-            s in prop_oneof!["[0-9 A-Za-z.\\\\-]{0,70}", "([0-9]{1,6}[ -]?|[A-Z]{1,2}|[a-z.:\\\\]){0,24}"],
-            want in 1u8..4,
-        ) {
-            for enc in [Encoding::Text, Encoding::Json, Encoding::Msgpack] {
-                let mut found = Vec::new();
-                find(s.as_bytes(), enc, want, &mut found);
-                prop_assert_eq!(sorted(found), exact(s.as_bytes(), enc, want));
-            }
-        }
-
-        #[test]
-        fn upper_mask_is_exact(w in any::<[u8; 8]>()) {
-            let m = upper_mask(u64::from_le_bytes(w));
-            for (k, b) in w.iter().enumerate() {
-                prop_assert_eq!(m >> (8 * k + 7) & 1 == 1, b.is_ascii_uppercase());
-            }
-        }
-
         #[test]
         fn swar_spans_match_a_byte_loop(s in "[0-9 a-]{0,40}", start in 0usize..40) {
             let b = s.as_bytes();

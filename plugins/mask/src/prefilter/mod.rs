@@ -7,12 +7,16 @@
 //! values that contain a hit.
 
 mod common_trigrams;
+mod digit_dfa;
 mod digits;
 mod sieve;
 
 use std::ops::Range;
 
 use crate::rule::class;
+
+pub use digit_dfa::DigitDfa;
+use digit_dfa::DigitTrack;
 
 /// Something the pre-pass found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,7 +84,13 @@ impl Keywords {
     }
 
     pub fn find(&self, bytes: &[u8], out: &mut Hits) {
-        self.sieve.find(bytes, &mut out.list);
+        self.sieve.find_with(bytes, &mut out.list, &mut ());
+    }
+
+    /// [`Keywords::find`], and the digit candidates (`want`: DIGITS and/or IBAN) in the same
+    /// loop over the bytes.
+    pub fn find_with_digits(&self, digits: &DigitDfa, bytes: &[u8], enc: Encoding, want: u8, out: &mut Hits) {
+        self.sieve.find_with(bytes, &mut out.list, &mut DigitTrack::new(digits, enc, want));
     }
 }
 

@@ -14,6 +14,7 @@
 //! branch for all four table entries.
 
 use super::common_trigrams::COMMON_TRIGRAMS;
+use super::digit_dfa::{pair_class, PAIR_CLASS_SHIFT};
 use super::{Hit, What};
 
 /// Case-folded 6-bit symbols.
@@ -79,6 +80,22 @@ impl Commonness {
     }
 }
 
+/// Work that runs in the sieve's loop over the same bytes (the digit automaton): every byte
+/// reaches it exactly once, in order, singly or in chunks of eight.
+pub trait Beside {
+    /// Bytes `from..to`, one at a time.
+    fn bytes(&mut self, bytes: &[u8], from: usize, to: usize, out: &mut Vec<Hit>);
+    /// The eight bytes at `at`, as the sieve's four pair values (byte classes from bit
+    /// [`PAIR_CLASS_SHIFT`]).
+    fn chunk(&mut self, bytes: &[u8], at: usize, pairs: [usize; 4], out: &mut Vec<Hit>);
+}
+
+/// Nothing beside.
+impl Beside for () {
+    fn bytes(&mut self, _: &[u8], _: usize, _: usize, _: &mut Vec<Hit>) {}
+    fn chunk(&mut self, _: &[u8], _: usize, _: [usize; 4], _: &mut Vec<Hit>) {}
+}
+
 /// One registration: keyword `pattern` starts at `sample + start` when the sampled trigram at
 /// `sample` matches.
 #[derive(Debug, Clone, Copy)]
@@ -91,8 +108,9 @@ struct Entry {
 pub struct Sieve {
     /// Trigram → bucket number (0: none). Empty when there are no keywords.
     table: Vec<u16>,
-    /// Two bytes (first byte low) → their symbols, `(first << 6) | second`.
-    pairs: Vec<u16>,
+    /// Two bytes (first byte low) → their symbols, `(first << 6) | second`, and from bit
+    /// [`PAIR_CLASS_SHIFT`] their byte classes for the digit automaton: one load serves both.
+    pairs: Vec<u32>,
     /// Bucket → entries (bucket 0 unused).
     buckets: Vec<Vec<Entry>>,
     /// Lower-case keyword bytes, by pattern id.
@@ -106,11 +124,11 @@ impl Sieve {
             return s;
         }
         s.table = vec![0u16; TABLE];
-        s.pairs = vec![0u16; 1 << 16];
+        s.pairs = vec![0u32; 1 << 16];
         for (second, row) in s.pairs.chunks_exact_mut(256).enumerate() {
-            let low = u16::from(SYM[second]);
+            let low = u32::from(SYM[second]);
             for (first, v) in row.iter_mut().enumerate() {
-                *v = (u16::from(SYM[first]) << 6) | low;
+                *v = (u32::from(SYM[first]) << 6) | low | (pair_class(first as u8, second as u8) << PAIR_CLASS_SHIFT);
             }
         }
         let common = Commonness::new();
@@ -199,19 +217,27 @@ impl Sieve {
 
     /// Every occurrence of every keyword in `bytes` (ASCII case-insensitive), in no particular
     /// order; an occurrence found from two samples is reported once.
-    /// Not inlined, so that `logward bench --profile` shows the sieve on its own.
-    #[inline(never)]
+    #[cfg(test)]
     pub fn find(&self, bytes: &[u8], out: &mut Vec<Hit>) {
+        self.find_with(bytes, out, &mut ());
+    }
+
+    /// [`Sieve::find`], with `beside` run over the same bytes in the same loop. Not inlined,
+    /// so that `logward bench --profile` shows the pre-pass on its own.
+    #[inline(never)]
+    pub fn find_with<B: Beside>(&self, bytes: &[u8], out: &mut Vec<Hit>, beside: &mut B) {
         let n = bytes.len();
         // Fixed-size views let the compiler drop the bounds check on every lookup.
-        let (Ok(table), Ok(pairs)) = (<&[u16; TABLE]>::try_from(self.table.as_slice()), <&[u16; 1 << 16]>::try_from(self.pairs.as_slice())) else {
+        let (Ok(table), Ok(pairs)) = (<&[u16; TABLE]>::try_from(self.table.as_slice()), <&[u32; 1 << 16]>::try_from(self.pairs.as_slice())) else {
+            beside.bytes(bytes, 0, n, out);
             return;
         };
-        let pair = |x: u8, y: u8| usize::from(pairs[usize::from(u16::from_le_bytes([x, y]))]);
+        let pair = |x: u8, y: u8| pairs[usize::from(u16::from_le_bytes([x, y]))] as usize;
         let mut s = 0usize;
         // Main loop: samples at s, s+2, s+4, s+6 (bytes s..s+9); each sample's first symbol is
         // the previous sample's last.
         if let Some(&first) = bytes.first() {
+            beside.bytes(bytes, 0, 1, out);
             let mut a = usize::from(SYM[usize::from(first)]);
             while let Some(w) = bytes.get(s..s + 9) {
                 let p0 = pair(w[1], w[2]);
@@ -219,9 +245,9 @@ impl Sieve {
                 let p2 = pair(w[5], w[6]);
                 let p3 = pair(w[7], w[8]);
                 let t0 = table[((a << 12) | p0) & (TABLE - 1)];
-                let t1 = table[((p0 & 63) << 12) | p1];
-                let t2 = table[((p1 & 63) << 12) | p2];
-                let t3 = table[((p2 & 63) << 12) | p3];
+                let t1 = table[(((p0 & 63) << 12) | p1) & (TABLE - 1)];
+                let t2 = table[(((p1 & 63) << 12) | p2) & (TABLE - 1)];
+                let t3 = table[(((p2 & 63) << 12) | p3) & (TABLE - 1)];
                 if t0 | t1 | t2 | t3 != 0 {
                     for (k, bucket) in [t0, t1, t2, t3].into_iter().enumerate() {
                         if bucket != 0 {
@@ -229,9 +255,11 @@ impl Sieve {
                         }
                     }
                 }
+                beside.chunk(bytes, s + 1, [p0, p1, p2, p3], out);
                 a = p3 & 63;
                 s += 8;
             }
+            beside.bytes(bytes, s + 1, n, out);
         }
         // The last samples, where the trigram may run past the end.
         let sym = |i: usize| bytes.get(i).map_or(OTHER, |&b| SYM[b as usize]);
