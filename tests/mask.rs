@@ -302,6 +302,32 @@ fn fuzzed_records_never_trap_and_valid_ones_are_kept() {
     }
 }
 
+/// A hostile record with a 3 MB non-ASCII key: key matching must stay linear (it once collected
+/// the key into a `Vec<char>` for each of ~50 globs: ~2,000 fuel per byte, and the fuzzer's 10 MB
+/// record ran out of fuel, which in Fluent Bit is a stalled pipeline). The budget is
+/// deterministic fuel, not time: ~3x what the record costs now (~510M).
+#[test]
+fn a_megabyte_key_costs_linear_fuel() {
+    // A keyword in the key makes every key glob look at it.
+    let key = format!("é{}_password_hint", "x".repeat(3 << 20));
+    let body = Value::Map(vec![
+        (Value::from(key.as_str()), Value::from("password=hunter2")),
+        (Value::from("log"), Value::from("ok")),
+    ]);
+    for (format, abi) in [(EventFormat::Json, AbiVersion::V1), (EventFormat::Msgpack, AbiVersion::V2)] {
+        let mut spec = spec(format, abi, None, STACK);
+        spec.fuel_limit = 1_500_000_000;
+        let mut p = Pipeline::start(&[spec], &GuestOutput::capturing()).unwrap_or_else(|e| panic!("{e}"));
+        let r = Record { tag: "app".into(), time: FlbTime { sec: 1, nsec: 0 }, body: body.clone() };
+        let trip = p.run(r);
+        println!("{format:?}/{abi:?}: {} fuel", trip.steps[0].result.usage.fuel);
+        let out = kept(trip.fate, &format!("{format:?}/{abi:?}"));
+        let Value::Map(fields) = &out.body else { panic!("{format:?}/{abi:?}: not a map") };
+        assert_eq!(fields[0].0.as_str(), Some(key.as_str()), "{format:?}/{abi:?}: the key must be kept");
+        assert_eq!(fields[0].1.as_str(), Some("password=[REDACTED:secret-assignment]"), "{format:?}/{abi:?}");
+    }
+}
+
 fn rng_pick<'a>(rng: &mut Rng, lines: &'a [Vec<u8>]) -> &'a [u8] {
     &lines[rng.index(lines.len())]
 }

@@ -7,11 +7,16 @@
 pub struct Glob {
     /// Lower-case pattern characters.
     pattern: Vec<char>,
+    /// The same, UTF-8 encoded.
+    bytes: Vec<u8>,
+    /// Whether the pattern has a `?`, the only thing that needs the text as characters.
+    any_one: bool,
 }
 
 impl Glob {
     pub fn new(pattern: &str) -> Glob {
-        Glob { pattern: pattern.to_lowercase().chars().collect() }
+        let lower = lowercase(pattern);
+        Glob { pattern: lower.chars().collect(), any_one: lower.contains('?'), bytes: lower.into_bytes() }
     }
 
     /// The longest run of literal characters, for the keyword pre-pass.
@@ -23,24 +28,49 @@ impl Glob {
             .unwrap_or_default()
     }
 
-    /// `text` must already be lower-case.
+    /// `text` must already be lower-case. Linear in the key's length, allocation-free unless
+    /// the pattern has a `?` and the key is not ASCII (keys can be megabytes long in hostile
+    /// records, and there are dozens of globs per key).
     pub fn matches(&self, text: &str) -> bool {
-        if text.is_ascii() {
-            // Keys are almost always ASCII: compare bytes, allocate nothing. Most globs are
-            // rejected by their first or last character (`password`, `*_token`).
-            let t = text.as_bytes();
-            let fixed = |p: Option<&char>, t: Option<&u8>| match p {
-                Some('*') | Some('?') | None => true,
-                Some(&c) => t.is_some_and(|&t| c == t as char),
-            };
-            if !fixed(self.pattern.first(), t.first()) || !fixed(self.pattern.last(), t.last()) {
-                return false;
-            }
-            wildcard(&self.pattern, text.as_bytes(), |p, &t| *p == '?' || *p == t as char, |p| *p == '*')
+        // Most globs are rejected by their first or last byte (`password`, `*_token`).
+        let t = text.as_bytes();
+        let fixed = |p: Option<&u8>, t: Option<&u8>| match p {
+            Some(b'*') | Some(b'?') | None => true,
+            Some(c) => t == Some(c),
+        };
+        if !fixed(self.bytes.first(), t.first()) || !fixed(self.bytes.last(), t.last()) {
+            return false;
+        }
+        if !self.any_one || text.is_ascii() {
+            // Without `?`, bytes are as good as characters: UTF-8 is self-synchronizing, so a
+            // literal can only match at a character boundary, and `*` spans any bytes.
+            wildcard(&self.bytes, t, |p, t| *p == b'?' || p == t, |p| *p == b'*')
         } else {
             wildcard(&self.pattern, &text.chars().collect::<Vec<_>>(), |p, t| *p == '?' || p == t, |p| *p == '*')
         }
     }
+}
+
+/// Lower-cases a key for matching. ASCII runs take the byte path: `str::to_lowercase` goes
+/// character by character after the first non-ASCII one (~95 fuel per byte in the interpreter,
+/// and hostile keys can be megabytes long). Characters are lowered one by one (no final-sigma
+/// rule), the same for patterns and keys.
+pub fn lowercase(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        let ascii = rest.bytes().position(|b| !b.is_ascii()).unwrap_or(rest.len());
+        let (run, tail) = rest.split_at(ascii);
+        let from = out.len();
+        out.push_str(run);
+        out[from..].make_ascii_lowercase();
+        let mut chars = tail.chars();
+        if let Some(c) = chars.next() {
+            out.extend(c.to_lowercase());
+        }
+        rest = chars.as_str();
+    }
+    out
 }
 
 /// Classic greedy wildcard matching with one backtrack point: linear in practice, no recursion.
@@ -312,6 +342,18 @@ mod tests {
         assert!(Glob::new("密?").matches("密码"));
         assert!(Glob::new("*码").matches("密码"));
         assert!(!Glob::new("密?").matches("密码本"));
+        assert!(Glob::new("*码*").matches("密码本"));
+        assert!(!Glob::new("*码").matches("密码本"));
+        assert!(Glob::new("?码*").matches("密码本"));
+        assert!(!Glob::new("?码").matches("x密码"));
+    }
+
+    #[test]
+    fn lowercase_matches_std_outside_final_sigma() {
+        for s in ["", "Password", "ÉCOLE_Token", "密码Pwd", "x\u{1F600}Y", "İstanbul", "ǅ"] {
+            assert_eq!(lowercase(s), s.chars().flat_map(char::to_lowercase).collect::<String>(), "{s}");
+        }
+        assert_eq!(lowercase("DB_PASSWORD"), "db_password");
     }
 
     #[test]

@@ -144,7 +144,7 @@ impl Walker {
                     let key_span = t.range();
                     let role = role_of(&k);
                     let own_hit = any_key_hit && doc.hits.any_within(key_span.clone());
-                    let lower = if need_paths || own_hit { Some(k.text().to_lowercase()) } else { None };
+                    let lower = if need_paths || own_hit { Some(crate::keys::lowercase(&k.text())) } else { None };
                     let mut sensitive = false;
                     if let Some(l) = &lower {
                         if own_hit && self.keys.name_matches(l) {
@@ -254,7 +254,7 @@ impl Walker {
         match role {
             Role::Name if any_key_hit && doc.hits.any_within(span.clone()) => {
                 if let Scalar::Str(name) = s {
-                    frame.pair_name_sensitive |= self.keys.name_matches(&name.text().to_lowercase());
+                    frame.pair_name_sensitive |= self.keys.name_matches(&crate::keys::lowercase(&name.text()));
                 }
             }
             Role::Value if matches!(s, Scalar::Str(_) | Scalar::Num(_)) => frame.pair_value = Some((span, *s)),
