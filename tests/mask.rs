@@ -360,6 +360,7 @@ fn gitleaks_cases_through_the_module() {
     let t = FlbTime { sec: 1, nsec: 0 };
     let (mut trues, mut masked_json, mut masked_raw, mut falses, mut altered_json, mut altered_raw) = (0, 0, 0, 0, 0, 0);
     let mut misses: Vec<String> = Vec::new();
+    let mut altered: Vec<String> = Vec::new();
     for line in data.lines() {
         let case: serde_json::Value = serde_json::from_str(line).unwrap();
         let text = case["text"].as_str().unwrap_or_default();
@@ -386,7 +387,12 @@ fn gitleaks_cases_through_the_module() {
         } else {
             falses += 1;
             // Altered: the log text differs (JSON mode), or the decoded output does (raw mode).
-            altered_json += usize::from(outs[0].1.as_deref() != Some(text));
+            let changed = outs[0].1.as_deref() != Some(text);
+            altered_json += usize::from(changed);
+            if changed {
+                let by: Vec<&str> = outs[0].0.split("[REDACTED:").skip(1).filter_map(|s| s.split(']').next()).collect();
+                altered.push(format!("{rule} (masked by {}): {}", by.join(","), text.chars().take(90).collect::<String>()));
+            }
             let raw_same = match serde_json::from_str::<serde_json::Value>(text) {
                 Ok(v) if v.is_object() => !outs[1].0.contains("REDACTED") && !outs[1].0.contains("*****"),
                 _ => outs[1].1.as_deref() == Some(text),
@@ -398,6 +404,9 @@ fn gitleaks_cases_through_the_module() {
     println!("gitleaks cases through mask.wasm: {trues} true, {falses} false");
     println!("  masked: json {masked_json} ({:.2}%), raw {masked_raw} ({:.2}%)", pct(masked_json, trues), pct(masked_raw, trues));
     println!("  false cases altered: json {altered_json} ({:.2}%), raw {altered_raw} ({:.2}%)", pct(altered_json, falses), pct(altered_raw, falses));
+    for a in &altered {
+        println!("  altered {a}");
+    }
     for m in &misses {
         println!("  miss {m}");
     }
