@@ -4,6 +4,9 @@
 //! cargo run --release -p logward-chain --features verify --example bench_verify -- 1000000 /tmp/chained.log
 //! logward verify --key /tmp/chained.log.key /tmp/chained.log     # the CLI on the same file
 //! ```
+//!
+//! Flags after the file: `--verify-only` (time the verifier on a log and `<log>.key` made by an
+//! earlier run), `--threads N` (verifier threads; default one per core).
 
 use std::io::Write as _;
 use std::time::Instant;
@@ -17,10 +20,17 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(1_000_000);
     let out = args.next().unwrap_or_else(|| "/tmp/logward-chained.log".into());
-    // `--verify-only`: time the verifier on a log (and `<log>.key`) made by an earlier run.
-    if args.next().as_deref() == Some("--verify-only") {
+    let (mut verify_only, mut threads) = (false, 0);
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "--verify-only" => verify_only = true,
+            "--threads" => threads = args.next().and_then(|t| t.parse().ok()).expect("--threads N"),
+            other => panic!("unknown flag {other}"),
+        }
+    }
+    if verify_only {
         let key = verify::read_key(std::path::Path::new(&format!("{out}.key"))).expect("key");
-        verify_timed(&out, key);
+        verify_timed(&out, key, threads);
         return;
     }
     let dir = std::env::temp_dir().join(format!("logward-bench-verify-{}", std::process::id()));
@@ -56,20 +66,34 @@ fn main() {
     let chain_secs = started.elapsed().as_secs_f64();
     eprintln!("chained {n} records (avg {} bytes in) natively in {chain_secs:.2}s: {:.0} records/s", bytes / n.max(1), n as f64 / chain_secs);
 
-    verify_timed(&out, key);
+    verify_timed(&out, key, threads);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-fn verify_timed(out: &str, key: SecretKey) {
-    let opts = Options { keys: vec![key], ..Options::default() };
+fn verify_timed(out: &str, key: SecretKey, threads: usize) {
+    let opts = Options { keys: vec![key], threads, ..Options::default() };
+    let threads = if threads == 0 { std::thread::available_parallelism().map_or(1, |p| p.get()) } else { threads };
+    let cpu_before = cpu_seconds();
     let started = Instant::now();
     let report = verify::verify_paths(&[out.into()], &[], &opts).expect("verify");
     let secs = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds().zip(cpu_before).map(|(after, before)| after - before);
+    let per_cpu = cpu.map_or(String::new(), |c| format!(", {c:.2}s CPU: {:.0} records per CPU-second", report.records as f64 / c));
     eprintln!(
-        "verified {} records in {secs:.2}s: {:.0} records/s ({} threads); status {}",
+        "verified {} records in {secs:.2}s: {:.0} records/s ({threads} threads{per_cpu}); status {}",
         report.records,
         report.records as f64 / secs,
-        std::thread::available_parallelism().map_or(1, |p| p.get()),
         report.status(false)
     );
+}
+
+/// User + system CPU time of this process so far (Linux: /proc/self/stat, in clock ticks of
+/// 1/100 s), or `None` elsewhere.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<u64>().ok());
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }

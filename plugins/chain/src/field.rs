@@ -14,7 +14,7 @@ use logward_sdk::{json, msgpack, Format, Node, Num, Scalar, Tokens};
 
 use crate::canonical::number::write_u64;
 use crate::canonical::string::{is_plain, record_text};
-use crate::canonical::{write_canonical_str, Canonicalizer, Doc, Spelled, ValueId};
+use crate::canonical::{write_canonical_str, Canonicalizer, Captured, Doc, Spelled, ValueId};
 use crate::mac::{digest_hex, hex, parse_digest, parse_digest_bytes, Digest};
 
 /// Whether the MAC covers the record body.
@@ -444,6 +444,65 @@ impl ChainField {
         if !doc.is_object(id) {
             return Err(not_an_object());
         }
+        if let Some((members, src)) = doc.captured(id) {
+            // Read while the record was canonicalized (JSON): no second pass.
+            return self.read_spelled(members.iter().copied(), src);
+        }
+        self.clear();
+        let mut seen = 0u32;
+        let (src, format) = doc.source_of(id).ok_or_else(not_an_object)?;
+        let mut problem: Option<String> = None;
+        let node = Node::root(src, format).map_err(|e| format!("the chain field: {e}"))?;
+        let walked = node.for_each_member(|k, v| {
+            let value = match v.scalar() {
+                Ok(Some(Scalar::Str(s))) => Member::Str(s.raw(), s.is_escaped()),
+                Ok(Some(Scalar::Num(n))) => Member::Num(n),
+                Ok(Some(Scalar::Bool(b))) => Member::Bool(b),
+                Ok(Some(Scalar::Null)) => Member::Null,
+                Ok(None) => Member::Container(v.raw().unwrap_or_default(), v.format()),
+                Err(e) => {
+                    problem = Some(format!("`{}`: {e}", record_text(k.raw(), k.is_escaped())));
+                    return false;
+                }
+            };
+            match self.read_member(k.raw(), k.is_escaped(), value, &mut seen) {
+                Ok(()) => true,
+                Err(e) => {
+                    problem = Some(e);
+                    false
+                }
+            }
+        });
+        if let Some(e) = problem {
+            return Err(e);
+        }
+        if walked.map_err(|e| format!("the chain field: {e}"))?.is_none() {
+            return Err(not_an_object());
+        }
+        Self::check_required(seen)
+    }
+
+    /// Reads the field from its members as a JSON record spells them (spans into `src`, in
+    /// record order), with the rules of [`read`](Self::read).
+    pub fn read_spelled(&mut self, members: impl Iterator<Item = Captured>, src: &[u8]) -> Result<(), String> {
+        self.clear();
+        let mut seen = 0u32;
+        let span = |start: usize, end: usize| src.get(start..end).unwrap_or_default();
+        let value = |v: Spelled| match v {
+            Spelled::Str { start, end, escaped } => Member::Str(span(start, end), escaped),
+            Spelled::Num { start, end } => Member::Num(Num::Text(span(start, end))),
+            Spelled::Bool(b) => Member::Bool(b),
+            Spelled::Null => Member::Null,
+            Spelled::Container { start, end } => Member::Container(span(start, end), Format::Json),
+        };
+        for c in members {
+            let Member::Str(name, escaped) = value(c.name) else { continue };
+            self.read_member(name, escaped, value(c.value), &mut seen)?;
+        }
+        Self::check_required(seen)
+    }
+
+    fn clear(&mut self) {
         self.stream.clear();
         self.tag = None;
         self.seq = 0;
@@ -457,52 +516,9 @@ impl ChainField {
         self.cover = Cover::Body;
         self.upstream = None;
         self.mac = [0; 32];
-        let mut seen = 0u32;
-        if let Some((members, src)) = doc.captured(id) {
-            // Read while the record was canonicalized (JSON): no second pass.
-            let span = |start: usize, end: usize| src.get(start..end).unwrap_or_default();
-            let value = |v: Spelled| match v {
-                Spelled::Str { start, end, escaped } => Member::Str(span(start, end), escaped),
-                Spelled::Num { start, end } => Member::Num(Num::Text(span(start, end))),
-                Spelled::Bool(b) => Member::Bool(b),
-                Spelled::Null => Member::Null,
-                Spelled::Container { start, end } => Member::Container(span(start, end), Format::Json),
-            };
-            for c in members {
-                let Member::Str(name, escaped) = value(c.name) else { continue };
-                self.read_member(name, escaped, value(c.value), &mut seen)?;
-            }
-        } else {
-            let (src, format) = doc.source_of(id).ok_or_else(not_an_object)?;
-            let mut problem: Option<String> = None;
-            let node = Node::root(src, format).map_err(|e| format!("the chain field: {e}"))?;
-            let walked = node.for_each_member(|k, v| {
-                let value = match v.scalar() {
-                    Ok(Some(Scalar::Str(s))) => Member::Str(s.raw(), s.is_escaped()),
-                    Ok(Some(Scalar::Num(n))) => Member::Num(n),
-                    Ok(Some(Scalar::Bool(b))) => Member::Bool(b),
-                    Ok(Some(Scalar::Null)) => Member::Null,
-                    Ok(None) => Member::Container(v.raw().unwrap_or_default(), v.format()),
-                    Err(e) => {
-                        problem = Some(format!("`{}`: {e}", record_text(k.raw(), k.is_escaped())));
-                        return false;
-                    }
-                };
-                match self.read_member(k.raw(), k.is_escaped(), value, &mut seen) {
-                    Ok(()) => true,
-                    Err(e) => {
-                        problem = Some(e);
-                        false
-                    }
-                }
-            });
-            if let Some(e) = problem {
-                return Err(e);
-            }
-            if walked.map_err(|e| format!("the chain field: {e}"))?.is_none() {
-                return Err(not_an_object());
-            }
-        }
+    }
+
+    fn check_required(seen: u32) -> Result<(), String> {
         const REQUIRED: u32 = 1 | 4 | 8 | 16 | 32 | 128 | 256;
         if seen & REQUIRED != REQUIRED {
             return Err("the chain field lacks one of stream, seq, epoch, time, keys, prev, mac".into());

@@ -18,6 +18,8 @@
 mod json;
 pub mod number;
 pub mod string;
+#[cfg(feature = "verify")]
+mod tape;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -26,6 +28,8 @@ use logward_sdk::{Format, Num, Scalar, Token, Tokens};
 
 pub use number::NumberError;
 pub use string::{fluent_bit_text, unescape_json, write_canonical_str};
+#[cfg(feature = "verify")]
+pub use tape::{Tape, TapeDoc};
 
 /// Why a record has no canonical form.
 #[derive(Debug, Clone, PartialEq, Eq)]

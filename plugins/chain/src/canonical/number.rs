@@ -122,7 +122,7 @@ fn write_ecmascript(out: &mut Vec<u8>, digits: &[u8], n: i32) {
 
 /// True when `text` is an integer already spelled canonically: `0`, or an optional `-` and at
 /// most 18 digits without a leading zero (so well inside the i64 range). Most numbers in logs.
-fn is_canonical_integer(text: &[u8]) -> bool {
+pub(crate) fn is_canonical_integer(text: &[u8]) -> bool {
     let digits = text.strip_prefix(b"-").unwrap_or(text);
     match digits.first() {
         Some(b'1'..=b'9') => digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit),

@@ -472,3 +472,208 @@ proptest! {
         }
     }
 }
+
+/// How [`spell`] writes a value: every re-encoding a record may have met on its way.
+#[derive(Debug, Clone, Copy)]
+struct Spelling {
+    /// Members in reverse order.
+    reversed: bool,
+    /// Whitespace around every token.
+    spaced: bool,
+    /// Every character of a string as a `\u` escape (names included when `names_too`).
+    escaped: bool,
+    names_too: bool,
+    /// Integers as `N.0` / `Ne0`.
+    float_ints: bool,
+}
+
+fn arb_spelling() -> impl Strategy<Value = Spelling> {
+    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>())
+        .prop_map(|(reversed, spaced, escaped, names_too, float_ints)| Spelling { reversed, spaced, escaped, names_too, float_ints })
+}
+
+fn spell_str(s: &str, escaped: bool, out: &mut String) {
+    if !escaped {
+        out.push_str(&serde_json::to_string(s).unwrap());
+        return;
+    }
+    out.push('"');
+    for c in s.chars() {
+        let mut units = [0u16; 2];
+        for u in c.encode_utf16(&mut units) {
+            out.push_str(&format!("\\u{u:04x}"));
+        }
+    }
+    out.push('"');
+}
+
+fn spell(v: &Value, how: Spelling, out: &mut String) {
+    let sp = if how.spaced { " " } else { "" };
+    match v {
+        Value::Object(m) => {
+            out.push('{');
+            let members: Vec<_> = if how.reversed { m.iter().rev().collect() } else { m.iter().collect() };
+            for (i, (k, v)) in members.into_iter().enumerate() {
+                out.push_str(if i > 0 { "," } else { "" });
+                out.push_str(sp);
+                spell_str(k, how.escaped && how.names_too, out);
+                out.push_str(sp);
+                out.push(':');
+                out.push_str(sp);
+                spell(v, how, out);
+            }
+            out.push_str(sp);
+            out.push('}');
+        }
+        Value::Array(a) => {
+            out.push('[');
+            for (i, v) in a.iter().enumerate() {
+                out.push_str(if i > 0 { "," } else { "" });
+                out.push_str(sp);
+                spell(v, how, out);
+            }
+            out.push_str(sp);
+            out.push(']');
+        }
+        Value::String(s) => spell_str(s, how.escaped, out),
+        Value::Number(n) if how.float_ints && !n.is_f64() => out.push_str(&format!("{n}{}", if n.as_u64().is_some_and(|u| u % 2 == 0) { ".0" } else { "e0" })),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn arb_record() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(|i| json!(i)),
+        (0u64..1000).prop_map(|u| json!(u)),
+        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| json!(f)),
+        "[a-zA-Z0-9 =/:.\"\\\\\n\u{1}\u{7f}é😀\u{e000}]{0,24}".prop_map(Value::String),
+    ];
+    // Names: mostly plain ASCII (what the fast reader takes), some sharing long prefixes
+    // (compared past their first word), some not plain.
+    let shared = prop::sample::select(vec!["kuberneta", "kubernete", "kubernetes", "kubernetes_", "kubernetes_a", "kubernetes_b", "kubernetes_ab", "kubernetes_b\u{7f}"]).prop_map(str::to_string);
+    let name = prop_oneof![4 => "[a-z_]{0,10}", 4 => shared, 1 => "[a-z_é\"\\\\\u{1}]{0,4}"];
+    let value = leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(prop_oneof![6 => "[a-z_]{0,10}", 1 => "[a-z_é\\\\]{0,3}"], inner, 0..6).prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    });
+    prop::collection::btree_map(name, value, 0..8).prop_map(|m| Value::Object(m.into_iter().collect()))
+}
+
+/// The reference's canonical root without `_chain`, and the number of members written.
+fn reference_without_chain(text: &[u8]) -> Option<(Vec<u8>, u64)> {
+    let mut c = Canonicalizer::new();
+    let doc = c.load_json(text).ok()?;
+    let mut out = Vec::new();
+    let n = doc.write_root_with(&mut out, |k| k == b"_chain");
+    Some((out, n))
+}
+
+fn tape_without_chain(tape: &mut Tape, text: &[u8]) -> Option<(Vec<u8>, u64)> {
+    let mut doc = tape.read(text)?;
+    let mut out = b"prefix".to_vec();
+    let n = doc.write_root_without(&mut out, "_chain")?;
+    Some((out.split_off(6), n))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The fast reader writes exactly the reference's bytes for every record it takes, however
+    /// the record is spelled, and takes every plain record (ASCII names, no repeats).
+    #[test]
+    fn tape_writes_the_reference_bytes(record in arb_record(), how in arb_spelling(), mutations in prop::collection::vec(arb_mutation(), 0..3)) {
+        let mut text = String::new();
+        spell(&record, how, &mut text);
+        let mut tape = Tape::new();
+        let fast = tape_without_chain(&mut tape, text.as_bytes());
+        let reference = reference_without_chain(text.as_bytes());
+        prop_assert!(reference.is_some(), "{}", text);
+        if let Some(fast) = &fast {
+            prop_assert_eq!(Some(fast), reference.as_ref(), "{}", text);
+        }
+        let plain_names = !(how.escaped && how.names_too);
+        let all_plain = plain_names && record_names(&record).iter().all(|k| k.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\'));
+        prop_assert!(fast.is_some() || !all_plain, "not taken: {}", text);
+
+        // Damaged spellings: whatever the fast reader still takes, it writes as the reference.
+        let mut bytes = text.into_bytes();
+        for (at, op, byte) in mutations {
+            let at = at % (bytes.len() + 1);
+            match op {
+                0 => { if at < bytes.len() { bytes.remove(at); } }
+                1 => bytes.insert(at, byte),
+                2 => { if at < bytes.len() { bytes[at] = byte; } }
+                _ => bytes.truncate(at),
+            }
+        }
+        if let Some(fast) = tape_without_chain(&mut tape, &bytes) {
+            prop_assert_eq!(Some(fast), reference_without_chain(&bytes), "{}", String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    /// The chain field's members are read from the same spans either way.
+    #[test]
+    fn tape_captures_the_chain_field_as_the_reference(members in prop::collection::btree_map("[a-z]{1,6}", arb_value(), 0..6), how in arb_spelling(), outer in "[a-z]{1,3}") {
+        let record = json!({ outer: 1, "_chain": Value::Object(members.into_iter().collect()) });
+        let mut text = String::new();
+        spell(&record, Spelling { escaped: false, ..how }, &mut text);
+        let mut c = Canonicalizer::new();
+        c.capture("_chain");
+        let doc = c.load_json(text.as_bytes()).unwrap();
+        let id = doc.root_member("_chain").unwrap();
+        let (expected, _) = doc.captured(id).unwrap();
+        let expected: Vec<String> = expected.iter().map(|m| format!("{m:?}")).collect();
+        let mut tape = Tape::new();
+        let Some(doc) = tape.read(text.as_bytes()) else {
+            // Only names the fast reader does not take (non-ASCII in `arb_value`).
+            prop_assert!(!record_names(&record).iter().all(|k| k.is_ascii()), "{}", text);
+            return Ok(());
+        };
+        let got: Vec<String> = doc.object_members("_chain").unwrap().map(|m| format!("{m:?}")).collect();
+        prop_assert_eq!(got, expected);
+    }
+}
+
+fn record_names(v: &Value) -> Vec<String> {
+    match v {
+        Value::Object(m) => m.iter().flat_map(|(k, v)| std::iter::once(k.clone()).chain(record_names(v))).collect(),
+        Value::Array(a) => a.iter().flat_map(record_names).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn tape_hands_over_what_it_does_not_read() {
+    let mut tape = Tape::new();
+    for text in [
+        &br#"{"a":1,"a":2}"#[..],
+        br#"{"o":{"b":1,"b":2}}"#,
+        br#"{"\u0061":1}"#,
+        "{\"é\":1}".as_bytes(),
+        br#"{"a":1e400}"#,
+        br#"{"_chain":[1e400]}"#,
+        br#"{"a":nan}"#,
+        br#"[1]"#,
+        br#"{"a":1} x"#,
+        br#"{"a":1,}"#,
+        b"",
+    ] {
+        let taken = tape_without_chain(&mut tape, text);
+        assert!(taken.is_none(), "{}", String::from_utf8_lossy(text));
+    }
+    let deep = format!("{{\"a\":{}1{}}}", "[".repeat(40), "]".repeat(40));
+    assert!(tape_without_chain(&mut tape, deep.as_bytes()).is_none());
+    // Spelled canonically: copied whole; otherwise rewritten.
+    for (text, expected) in [
+        (r#"{"_chain":{},"z":{"a":[1,"x",{"b":null}]},"b":true}"#, r#"{"b":true,"z":{"a":[1,"x",{"b":null}]}}"#),
+        (r#"{ "z" : { "b" : 1.50 , "a" : "\u0041\n" } }"#, r#"{"z":{"a":"A\n","b":1.5}}"#),
+        ("{\"s\":\"h\u{e9}\\u00e9\u{1}\",\"n\":-0,\"f\":1E2}\u{0}", r#"{"f":100,"n":0,"s":"héé\u0001"}"#),
+    ] {
+        let (out, _) = tape_without_chain(&mut tape, text.as_bytes()).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+}

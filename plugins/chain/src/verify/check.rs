@@ -7,9 +7,9 @@ use std::sync::Mutex;
 
 use super::input::{locate, neutralize_non_finite, Line};
 use super::keys::KeyRing;
-use crate::canonical::Canonicalizer;
+use crate::canonical::{Canonicalizer, Tape};
 use crate::field::{ChainField, Cover};
-use crate::mac::{Digest, Signer};
+use crate::mac::{Digest, Signer, RECORD_DOMAIN};
 
 /// A record whose chain field could be read: what linking needs, in ~100 bytes (the verifier
 /// keeps one per record).
@@ -159,6 +159,9 @@ pub struct Checker<'k> {
     field: &'k str,
     output_keys: &'k [String],
     canon: Canonicalizer,
+    tape: Tape,
+    /// The MAC message of the fast path: domain, header, newline, body.
+    message: Vec<u8>,
     header: Vec<u8>,
     body: Vec<u8>,
     chain: ChainField,
@@ -179,6 +182,8 @@ impl<'k> Checker<'k> {
             field,
             output_keys,
             canon,
+            tape: Tape::new(),
+            message: Vec::new(),
             header: Vec::new(),
             body: Vec::new(),
             chain: ChainField::default(),
@@ -193,6 +198,9 @@ impl<'k> Checker<'k> {
             Line::Unreadable(why) => return Outcome::Unparseable(why.to_string()),
             Line::Record(text) => text,
         };
+        if let Some(valid) = self.check_fast(text) {
+            return valid;
+        }
         match self.check_record(text) {
             Err(Outcome::Unparseable(why)) => match neutralize_non_finite(text) {
                 // Fluent Bit writes NaN/inf unquoted; the plugin chained such records with
@@ -205,8 +213,32 @@ impl<'k> Checker<'k> {
         }
     }
 
+    /// The common case, cheaply: a record the fast reader ([`Tape`]) handles, all of whose
+    /// members the chain field counts, and whose MAC matches. Only ever says "valid": anything
+    /// else (`None`) goes to [`check_record`](Self::check_record), which finds out what it is.
+    fn check_fast(&mut self, text: &[u8]) -> Option<Outcome> {
+        let Checker { keys, field: field_name, tape, message, chain, signers, groups, .. } = self;
+        let mut doc = tape.read(text)?;
+        chain.read_spelled(doc.object_members(field_name)?, text).ok()?;
+        let field = &*chain;
+        if field.cover == Cover::None {
+            return None;
+        }
+        let signer: &Signer = match (&field.kid, keys.is_empty()) {
+            (None, true) => &Signer::Sha256,
+            (None, false) => return None,
+            (Some(kid), _) => signer_for(signers, keys, kid, field.epoch).ok()?,
+        };
+        message.clear();
+        message.extend_from_slice(RECORD_DOMAIN);
+        field.write_header(message);
+        message.push(b'\n');
+        let present = doc.write_root_without(message, field_name)?;
+        (present == field.keys && signer.record_mac_of(message) == field.mac).then(|| groups.entry(field, Status::Valid, false))
+    }
+
     fn check_record(&mut self, text: &[u8]) -> Result<Outcome, Outcome> {
-        let Checker { keys, field: field_name, output_keys, canon, header, body, chain, signers, groups } = self;
+        let Checker { keys, field: field_name, output_keys, canon, header, body, chain, signers, groups, .. } = self;
         let doc = canon.load_json(text).map_err(|e| Outcome::Unparseable(e.to_string()))?;
         let Some(id) = doc.root_member(field_name) else {
             return Ok(Outcome::Unchained);
@@ -261,5 +293,112 @@ fn signer_for<'s>(cache: &'s mut FxMap<(usize, u64), Signer>, keys: &KeyRing, ki
     match cache.entry((index, epoch)) {
         std::collections::hash_map::Entry::Occupied(e) => Ok(e.into_mut()),
         std::collections::hash_map::Entry::Vacant(e) => Ok(e.insert(Signer::for_key(Some(&keys.epoch_key(index, epoch)?)))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::OnceLock;
+
+    use logward_sdk::serde_json::{self, json, Value};
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::mac::SecretKey;
+    use crate::tests::{open, run, setup, KEY};
+
+    /// Chained records with floats, escapes, non-ASCII, nesting and a restart, as out_file
+    /// writes them.
+    fn lines() -> &'static [String] {
+        static LINES: OnceLock<Vec<String>> = OnceLock::new();
+        LINES.get_or_init(|| {
+            let dir = setup("check-fast", json!({"epoch": {"records": 5}}));
+            let mut out = Vec::new();
+            for run_no in 0..2 {
+                let mut chain = open(&dir).unwrap();
+                for i in 0..12 {
+                    let tag = ["app.a", "app.b"][i % 2];
+                    let record = format!(
+                        r#"{{"log":"line {i} \"q\" \u00e9 é\n","n":{i},"f":{i}.25,"k8s":{{"pod":"p-{i}","labels":{{"b":"2","a":"1"}}}},"list":[1,{{"z":null,"y":true}}],"date":{run_no}}}"#
+                    );
+                    out.push(format!("{tag}: [1700000000.000000007, {}]", run(&mut chain, tag, 1_700_000_000 + i as u32, &record)));
+                }
+            }
+            out
+        })
+    }
+
+    /// The record of an out_file line, re-encoded by serde_json (members in its order,
+    /// `\u` escapes decoded), pretty-printed or with `date` moved: what a re-encoder makes.
+    fn reencoded(line: &str, style: u8) -> String {
+        let (_, rest) = line.split_once(", ").unwrap();
+        let v: Value = serde_json::from_str(rest.trim_end_matches(']')).unwrap();
+        match style {
+            0 => serde_json::to_string(&v).unwrap(),
+            1 => serde_json::to_string_pretty(&v).unwrap(),
+            _ => {
+                let mut m = v.as_object().unwrap().clone();
+                let date = m.remove("date").unwrap();
+                m.insert("date".into(), date);
+                serde_json::to_string(&Value::Object(m)).unwrap()
+            }
+        }
+    }
+
+    fn checker<'k>(ring: &'k KeyRing, streams: &'k Streams, output_keys: &'k [String]) -> Checker<'k> {
+        Checker::new(ring, "_chain", output_keys, streams)
+    }
+
+    #[test]
+    fn intact_and_reencoded_records_take_the_fast_path() {
+        let ring = KeyRing::new(&[SecretKey::from_bytes(KEY)]);
+        let (streams, keys) = (Streams::default(), Vec::new());
+        let mut c = checker(&ring, &streams, &keys);
+        for line in lines() {
+            assert!(matches!(c.check_fast(line.split_once(", ").unwrap().1.trim_end_matches(']').as_bytes()), Some(Outcome::Entry(_))), "{line}");
+            for style in 0..3 {
+                let text = reencoded(line, style);
+                assert!(c.check_fast(text.as_bytes()).is_some(), "{text}");
+            }
+        }
+    }
+
+    fn arb_damage() -> impl Strategy<Value = (usize, u8, u8)> {
+        let byte = prop_oneof![
+            Just(b'"'), Just(b'\\'), Just(b'{'), Just(b'}'), Just(b','), Just(b':'), Just(b' '), Just(b'a'), Just(b'1'),
+            Just(b'0'), Just(b'e'), Just(b'.'), Just(b'-'), Just(0x80u8), any::<u8>(),
+        ];
+        (any::<usize>(), 0u8..3, byte)
+    }
+
+    proptest! {
+        /// The fast check says "valid" only where the full check says so too, with the same
+        /// entry, for damaged and re-encoded records alike (under any key ring).
+        #[test]
+        fn the_fast_check_agrees_with_the_full_check(
+            which in any::<prop::sample::Index>(),
+            style in 0u8..4,
+            damage in prop::collection::vec(arb_damage(), 0..3),
+            keyed in any::<bool>(),
+        ) {
+            let line = which.get(lines());
+            let mut text = if style == 3 { line.split_once(", ").unwrap().1.trim_end_matches(']').to_string() } else { reencoded(line, style) }.into_bytes();
+            for (at, op, byte) in damage {
+                let at = at % (text.len() + 1);
+                match op {
+                    0 => { if at < text.len() { text.remove(at); } }
+                    1 => text.insert(at, byte),
+                    _ => { if at < text.len() { text[at] = byte; } }
+                }
+            }
+            let ring = KeyRing::new(&if keyed { vec![SecretKey::from_bytes(KEY)] } else { vec![] });
+            let (streams, keys) = (Streams::default(), vec!["date".to_string()]);
+            let mut c = checker(&ring, &streams, &keys);
+            if let Some(fast) = c.check_fast(&text) {
+                let full = c.check_record(&text).unwrap_or_else(|o| o);
+                prop_assert!(matches!(&fast, Outcome::Entry(e) if e.status == Status::Valid && !e.uncovered));
+                prop_assert_eq!(format!("{fast:?}"), format!("{full:?}"), "{}", String::from_utf8_lossy(&text));
+            }
+        }
     }
 }

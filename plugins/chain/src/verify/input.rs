@@ -41,7 +41,7 @@ pub fn locate(line: &[u8]) -> Line<'_> {
 
 /// `TAG: [ ..., {record}]`: the record is the array's last element.
 fn tagged(line: &[u8]) -> Line<'_> {
-    let Some(colon) = memchr::memmem::find(line, b": [") else {
+    let Some(colon) = find_tag_end(line) else {
         return Line::Unreadable("neither a JSON object nor `TAG: [time, {record}]`");
     };
     let Some(array) = line.get(colon + 2..) else {
@@ -61,6 +61,20 @@ fn tagged(line: &[u8]) -> Line<'_> {
         },
         _ => Line::Unreadable("`TAG: [...]` without a record object at the end"),
     }
+}
+
+/// Where the first `: [` is (what `memmem::find` gives, without building a searcher per line:
+/// tags rarely hold a colon).
+fn find_tag_end(line: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(at) = line.get(from..).and_then(|rest| memchr::memchr(b':', rest)) {
+        let colon = from + at;
+        if line.get(colon + 1..colon + 3) == Some(b" [") {
+            return Some(colon);
+        }
+        from = colon + 1;
+    }
+    None
 }
 
 /// Fast path for out_file's `[SEC.NSEC, {record}]`: the record is everything between the first

@@ -119,6 +119,17 @@ impl Linker<'_> {
     }
 
     fn stream(&self, stream: &str, kid: Option<&str>, idxs: &[usize], cks: &[&PlacedCheckpoint], report: &mut Report) {
+        match self.unbroken(stream, kid, idxs, cks) {
+            Some(summary) => {
+                report.output_fields_ignored += idxs.iter().filter(|&&i| self.field(i).uncovered).count() as u64;
+                report.streams.push(summary);
+            }
+            None => self.any_stream(stream, kid, idxs, cks, report),
+        }
+    }
+
+    /// Links a stream whatever state it is in, reporting every break.
+    fn any_stream(&self, stream: &str, kid: Option<&str>, idxs: &[usize], cks: &[&PlacedCheckpoint], report: &mut Report) {
         let start = report.findings.len();
         let push = |report: &mut Report, f: Finding| report.findings.push(f.stream(stream));
 
@@ -373,6 +384,49 @@ impl Linker<'_> {
         });
     }
 
+    /// The common case in one pass: the stream's records, in input order, are one chain from
+    /// seq 1 (each valid, naming its predecessor's MAC, numbered one more, no restart or
+    /// eviction marks, epochs not decreasing, content covered), and every checkpoint names a
+    /// record of it by seq and MAC. Then there is nothing to report, and
+    /// [`any_stream`](Self::any_stream) would find exactly that: seqs are distinct, so no two records are the same (valid
+    /// MACs are unique, as the adjacency test there relies on too), no record is left without
+    /// a parent and none has two children. `None`: anything else.
+    fn unbroken(&self, stream: &str, kid: Option<&str>, idxs: &[usize], cks: &[&PlacedCheckpoint]) -> Option<StreamSummary> {
+        let plain = |e: &Entry| e.status == Status::Valid && e.cover == Cover::Body && e.restart.is_none() && !e.evicted;
+        let first = self.field(*idxs.first()?);
+        if !(plain(first) && first.seq == 1 && first.prev == GENESIS) {
+            return None;
+        }
+        let mut max_epoch = first.epoch;
+        for pair in idxs.windows(2) {
+            let (p, i) = (self.field(pair[0]), self.field(pair[1]));
+            let ordered = self.placed[pair[0]].file != self.placed[pair[1]].file || self.placed[pair[0]].line < self.placed[pair[1]].line;
+            if !(plain(i) && i.prev == p.mac && p.seq.checked_add(1) == Some(i.seq) && i.epoch >= p.epoch && ordered) {
+                return None;
+            }
+            max_epoch = i.epoch;
+        }
+        // Record `seq` is at position seq - 1.
+        let held = |c: &PlacedCheckpoint| {
+            let at = usize::try_from(c.checkpoint.seq.checked_sub(1)?).ok()?;
+            let mac = parse_digest(&c.checkpoint.mac)?;
+            (self.field(*idxs.get(at)?).mac == mac).then_some(())
+        };
+        if !cks.iter().all(|c| held(c).is_some()) {
+            return None;
+        }
+        Some(StreamSummary {
+            stream: stream.to_string(),
+            kid: kid.map(str::to_string),
+            records: idxs.len() as u64,
+            first_seq: 1,
+            last_seq: idxs.len() as u64,
+            epochs: (first.epoch, max_epoch),
+            restarts: 0,
+            tampered: false,
+        })
+    }
+
     /// Length of the branch starting at `start`, following unmarked children.
     fn branch_len(&self, start: usize, children: &Children<'_>, marked: &dyn Fn(usize, usize) -> bool) -> u64 {
         let mut n = 1;
@@ -382,5 +436,115 @@ impl Linker<'_> {
             cur = next;
         }
         n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::mac::Sha256;
+
+    fn mac_of(seq: u64, branch: u8) -> Digest {
+        Sha256::digest(&[&seq.to_be_bytes(), &[branch]])
+    }
+
+    /// A chain of `n` records in one stream, two files, every record valid.
+    fn chain(n: u64) -> Vec<Placed> {
+        (1..=n)
+            .map(|seq| Placed {
+                file: usize::from(seq > n / 2),
+                line: seq,
+                entry: Entry {
+                    group: 0,
+                    seq,
+                    epoch: seq / 4,
+                    restart: None,
+                    prev: if seq == 1 { GENESIS } else { mac_of(seq - 1, 0) },
+                    mac: mac_of(seq, 0),
+                    evicted: false,
+                    cover: Cover::Body,
+                    status: Status::Valid,
+                    uncovered: seq % 5 == 0,
+                },
+            })
+            .collect()
+    }
+
+    /// One kind of damage at record `at` (see the match below).
+    fn damage(placed: &mut Vec<Placed>, kind: u8, at: usize) {
+        let at = at % placed.len().max(1);
+        let Some(p) = placed.get_mut(at) else { return };
+        match kind {
+            0 => {}
+            1 => drop(placed.remove(at)),
+            2 => {
+                let copy = Placed { file: p.file, line: p.line, entry: p.entry.clone() };
+                placed.insert(at, copy);
+            }
+            3 => {
+                let next = (at + 1).min(placed.len() - 1);
+                placed.swap(at, next);
+            }
+            4 => p.entry.status = Status::BadMac,
+            5 => p.entry.seq += 1,
+            6 => p.entry.epoch = p.entry.epoch.wrapping_sub(1),
+            7 => p.entry.restart = Some(p.entry.seq.saturating_sub(1)),
+            8 => p.entry.evicted = true,
+            9 => p.entry.cover = Cover::None,
+            10 => p.entry.prev = mac_of(p.entry.seq, 1),
+            11 => p.line = 0,
+            _ => p.entry.status = Status::UnknownKey,
+        }
+    }
+
+    fn checkpoint(seq: u64, mac: &Digest) -> PlacedCheckpoint {
+        let checkpoint = Checkpoint { stream: "s".into(), seq, mac: crate::mac::hex(mac), epoch: 0, time: "1.000000000".into(), kid: None, evicted: false };
+        PlacedCheckpoint { at: Location { file: "ck".into(), line: seq }, checkpoint }
+    }
+
+    proptest! {
+        /// Where the one-pass shortcut answers, the general path finds nothing and sums up the
+        /// stream the same way.
+        #[test]
+        fn unbroken_streams_are_what_the_general_path_finds(
+            n in 1u64..40,
+            damages in prop::collection::vec((0u8..13, any::<usize>()), 0..3),
+            cks in prop::collection::vec((0u64..45, any::<bool>()), 0..3),
+        ) {
+            let mut placed = chain(n);
+            for (kind, at) in damages {
+                damage(&mut placed, kind, at);
+            }
+            let cks: Vec<PlacedCheckpoint> = cks.iter().map(|&(seq, right)| checkpoint(seq, &mac_of(seq, u8::from(!right)))).collect();
+            let ck_refs: Vec<&PlacedCheckpoint> = cks.iter().collect();
+            let files = ["a".to_string(), "b".to_string()];
+            let streams = [(None, "s".to_string())];
+            let idxs: Vec<usize> = (0..placed.len()).collect();
+            for partial in [false, true] {
+                let linker = Linker { placed: &placed, files: &files, streams: &streams, partial };
+                let mut general = Report::default();
+                linker.any_stream("s", None, &idxs, &ck_refs, &mut general);
+                if let Some(summary) = linker.unbroken("s", None, &idxs, &ck_refs) {
+                    prop_assert_eq!(&general.findings, &Vec::new());
+                    prop_assert_eq!(&general.streams, &vec![summary]);
+                }
+                let mut via_stream = Report::default();
+                linker.stream("s", None, &idxs, &ck_refs, &mut via_stream);
+                prop_assert_eq!(via_stream.output_fields_ignored, general.output_fields_ignored);
+            }
+        }
+    }
+
+    #[test]
+    fn intact_chains_take_the_shortcut() {
+        let placed = chain(20);
+        let (files, streams) = (["a".to_string(), "b".to_string()], [(None, "s".to_string())]);
+        let idxs: Vec<usize> = (0..placed.len()).collect();
+        let cks = [checkpoint(7, &mac_of(7, 0)), checkpoint(20, &mac_of(20, 0))];
+        let linker = Linker { placed: &placed, files: &files, streams: &streams, partial: false };
+        let summary = linker.unbroken("s", None, &idxs, &cks.iter().collect::<Vec<_>>()).expect("unbroken");
+        assert_eq!((summary.records, summary.first_seq, summary.last_seq, summary.epochs), (20, 1, 20, (0, 5)));
     }
 }
