@@ -682,7 +682,7 @@ fn uint(v: Member<'_>, name: &str) -> Result<u64, String> {
         // Re-encoders may write 42.0: the same integer.
         Num::Text(_) | Num::Float(_) => {
             if let Num::Text(t) = n
-                && let Some(u) = std::str::from_utf8(t).ok().and_then(|s| s.parse::<u64>().ok())
+                && let Some(u) = digits_u64(t).or_else(|| std::str::from_utf8(t).ok().and_then(|s| s.parse::<u64>().ok()))
             {
                 return Ok(u);
             }
@@ -690,6 +690,15 @@ fn uint(v: Member<'_>, name: &str) -> Result<u64, String> {
             if f >= 0.0 && f.trunc() == f && f < 9.0e15 { Ok(f as u64) } else { Err(bad()) }
         }
     }
+}
+
+/// `text` as a u64 when it is 1 to 19 ASCII digits (what `str::parse` gives, without its
+/// UTF-8 check and sign handling: the common spelling of seq, epoch and keys).
+fn digits_u64(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    text.iter().try_fold(0u64, |v, &d| d.is_ascii_digit().then(|| v * 10 + u64::from(d - b'0')))
 }
 
 #[cfg(test)]
@@ -946,6 +955,17 @@ mod tests {
             prop_assert_eq!(t.render(), format!("{sec}.{:09}", nsec.min(999_999_999)));
             if nsec <= 999_999_999 {
                 prop_assert_eq!(Time::parse(&t.render()), Some(t));
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn digit_runs_parse_as_str_parse_does(text in "[0-9]{0,21}|[+-]?[0-9]{1,3}|[0-9a ]{1,4}") {
+            if let Some(v) = digits_u64(text.as_bytes()) {
+                prop_assert_eq!(Some(v), text.parse::<u64>().ok());
+            } else {
+                prop_assert!(text.len() > 19 || !text.bytes().all(|b| b.is_ascii_digit()) || text.is_empty());
             }
         }
     }

@@ -70,7 +70,69 @@ fn lines(text: &[u8], first: u64) -> impl Iterator<Item = (u64, &[u8])> {
     text.split(|&b| b == b'\n').enumerate().map(move |(i, l)| (first + i as u64, l)).filter(|(_, l)| !l.is_empty())
 }
 
-/// What a worker made of its part of a batch of lines.
+/// Bytes of lines a worker checks at a time: small enough that workers finish a batch
+/// together, large enough that taking one is rare.
+const CHUNK: usize = 256 << 10;
+
+/// `text` cut after line ends into pieces of about `size` bytes (one piece if it is small).
+fn line_chunks(text: &[u8], size: usize) -> Vec<&[u8]> {
+    let mut chunks = Vec::with_capacity(text.len() / size + 1);
+    let mut rest = text;
+    while rest.len() > size {
+        let cut = rest.get(size..).and_then(|tail| memchr::memchr(b'\n', tail)).map_or(rest.len(), |p| size + p + 1);
+        let (chunk, tail) = rest.split_at(cut);
+        chunks.push(chunk);
+        rest = tail;
+    }
+    if !rest.is_empty() || chunks.is_empty() {
+        chunks.push(rest);
+    }
+    chunks
+}
+
+/// Checks the lines of one chunk of file `file`.
+fn check_chunk(checker: &mut Checker<'_>, chunk: &[u8], file: usize, opts: &Options) -> Part {
+    let mut part = Part::default();
+    let mut rest = chunk;
+    let mut n = 0u64;
+    loop {
+        let (l, more) = match memchr::memchr(b'\n', rest) {
+            Some(p) => (rest.get(..p).unwrap_or_default(), rest.get(p + 1..)),
+            None => (rest, None),
+        };
+        if !l.is_empty() {
+            let (kind, why) = match checker.check_line(l) {
+                Outcome::Blank => (None, String::new()),
+                Outcome::Entry(entry) => {
+                    part.records += 1;
+                    part.placed.push(Placed { file, line: n, entry });
+                    (None, String::new())
+                }
+                Outcome::Unchained if opts.ignore_unchained => {
+                    part.records += 1;
+                    (None, String::new())
+                }
+                Outcome::Unchained => (
+                    Some(Kind::Unchained),
+                    format!("no `{}` field: inserted, or not from a chained stream (--ignore-unchained)", opts.field),
+                ),
+                Outcome::Unparseable(why) => (Some(Kind::Unparseable), why),
+                Outcome::MalformedChain(why) => (Some(Kind::MalformedChain), why),
+            };
+            if let Some(kind) = kind {
+                part.records += 1;
+                part.findings.push((n, Finding::new(kind, why)));
+            }
+        }
+        let Some(next) = more else { break };
+        part.newlines += 1;
+        n += 1;
+        rest = next;
+    }
+    part
+}
+
+/// What a worker made of one chunk of lines.
 #[derive(Default)]
 struct Part {
     /// Line numbers counted from 0 at the part's start.
@@ -120,68 +182,34 @@ impl<'o> Verifier<'o> {
     /// Checks whole lines of file `file`, the first numbered `first_line`; returns the number
     /// of line ends in `text`.
     fn feed(&mut self, file: usize, text: &[u8], first_line: u64) -> u64 {
-        // Split at line ends into one part per worker (small batches: one part).
-        let parts = if text.len() < 64 * 1024 { 1 } else { self.threads };
-        let mut slices = Vec::with_capacity(parts);
-        let mut start = 0;
-        for k in 1..=parts {
-            let mut end = if k == parts { text.len() } else { (text.len() * k / parts).max(start) };
-            if k < parts {
-                end = text.get(end..).and_then(|rest| memchr::memchr(b'\n', rest)).map_or(text.len(), |p| end + p + 1);
-            }
-            slices.push(text.get(start..end).unwrap_or_default());
-            start = end;
-        }
+        let chunks = line_chunks(text, CHUNK);
         let opts = self.opts;
         let (ring, streams) = (&self.ring, &self.streams);
-        let check = move |slice: &[u8]| {
-            let mut checker = Checker::new(ring, &opts.field, &opts.output_keys, streams);
-            let mut part = Part::default();
-            let mut rest = slice;
-            let mut n = 0u64;
-            loop {
-                let (l, more) = match memchr::memchr(b'\n', rest) {
-                    Some(p) => (rest.get(..p).unwrap_or_default(), rest.get(p + 1..)),
-                    None => (rest, None),
-                };
-                if !l.is_empty() {
-                    let (kind, why) = match checker.check_line(l) {
-                        Outcome::Blank => (None, String::new()),
-                        Outcome::Entry(entry) => {
-                            part.records += 1;
-                            part.placed.push(Placed { file, line: n, entry });
-                            (None, String::new())
-                        }
-                        Outcome::Unchained if opts.ignore_unchained => {
-                            part.records += 1;
-                            (None, String::new())
-                        }
-                        Outcome::Unchained => (
-                            Some(Kind::Unchained),
-                            format!("no `{}` field: inserted, or not from a chained stream (--ignore-unchained)", opts.field),
-                        ),
-                        Outcome::Unparseable(why) => (Some(Kind::Unparseable), why),
-                        Outcome::MalformedChain(why) => (Some(Kind::MalformedChain), why),
-                    };
-                    if let Some(kind) = kind {
-                        part.records += 1;
-                        part.findings.push((n, Finding::new(kind, why)));
-                    }
-                }
-                let Some(next) = more else { break };
-                part.newlines += 1;
-                n += 1;
-                rest = next;
-            }
-            part
-        };
-        let results: Vec<Part> = if slices.len() == 1 {
-            slices.into_iter().map(check).collect()
+        let checker = || Checker::new(ring, &opts.field, &opts.output_keys, streams);
+        let results: Vec<Part> = if chunks.len() == 1 || self.threads == 1 {
+            let mut checker = checker();
+            chunks.iter().map(|c| check_chunk(&mut checker, c, file, opts)).collect()
         } else {
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = slices.into_iter().map(|b| scope.spawn(move || check(b))).collect();
-                handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-            })
+            // Workers take the next chunk until none is left, so they finish together
+            // whatever else (the reader) shares the cores.
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let done: Vec<Vec<(usize, Part)>> = std::thread::scope(|scope| {
+                let work = || {
+                    let mut checker = checker();
+                    let mut parts = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        parts.push((i, check_chunk(&mut checker, chunk, file, opts)));
+                    }
+                    parts
+                };
+                let workers: Vec<_> = (0..self.threads.min(chunks.len())).map(|_| scope.spawn(work)).collect();
+                workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
+            });
+            let mut parts: Vec<(usize, Part)> = done.into_iter().flatten().collect();
+            parts.sort_unstable_by_key(|&(i, _)| i);
+            parts.into_iter().map(|(_, p)| p).collect()
         };
         let name = self.names.get(file).cloned().unwrap_or_default();
         let mut line = first_line;

@@ -195,7 +195,7 @@ fn batched_reading_gives_the_same_report() {
     let text = many.join("\n");
     std::fs::write(&path, &text).unwrap();
     let expected = verify(&[Source { name: "x.log".into(), text: text.as_bytes() }], &[], &opts()).to_json(false);
-    assert!(text.len() > 128 * 1024);
+    assert!(text.len() > 2 * CHUNK);
     for batch in [70_000, 1 << 20] {
         assert_eq!(named(verify_paths_in_batches(std::slice::from_ref(&path), &[], &opts(), batch).unwrap()), expected);
     }
