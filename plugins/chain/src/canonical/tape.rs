@@ -297,6 +297,45 @@ impl TapeDoc<'_, '_> {
         Some(members(&self.tape.nodes, obj).filter_map(|k| Some(Captured { name: self.spelled(k)?, value: self.spelled(k + 1)? })))
     }
 
+    /// The root member `name`'s object node and the name node of its member `member`.
+    fn member_of(&self, name: &str, member: &str) -> Option<(u32, u32)> {
+        let at = self.root_value(name.as_bytes())?;
+        if self.node(at)?.kind != Kind::Object {
+            return None;
+        }
+        let key = members(&self.tape.nodes, at).find(|&k| self.node(k).is_some_and(|n| n.name(self.src) == member.as_bytes()))?;
+        Some((at, key))
+    }
+
+    /// How the record spells the member `member` of its root member `name`'s object.
+    pub fn member_spelling(&self, name: &str, member: &str) -> Option<&[u8]> {
+        let (_, key) = self.member_of(name, member)?;
+        let v = self.node(key + 1)?;
+        Some(self.span(&v))
+    }
+
+    /// The root member `name`'s object as spelled, without its member `cut` (and the comma
+    /// that separated it), when that object is spelled canonically: then it is the canonical
+    /// form of the object without `cut`. `None` otherwise, or when there is no `cut`.
+    pub fn canonical_without(&self, name: &str, cut: &str) -> Option<(&[u8], &[u8])> {
+        let (at, key) = self.member_of(name, cut)?;
+        let obj = self.node(at)?;
+        if !obj.canonical {
+            return None;
+        }
+        let (k, v) = (self.node(key)?, self.node(key + 1)?);
+        let text = |from: u32, to: u32| self.src.get(from as usize..to as usize);
+        if key > at + 1 {
+            // `,"cut":value`
+            Some((text(obj.start, k.start - 1)?, text(v.end, obj.end)?))
+        } else if v.end + 1 < obj.end {
+            // The first member: `"cut":value,`
+            Some((text(obj.start, k.start)?, text(v.end + 1, obj.end)?))
+        } else {
+            Some((text(obj.start, k.start)?, text(v.end, obj.end)?))
+        }
+    }
+
     /// How the record spells the value at `at`.
     fn spelled(&self, at: u32) -> Option<Spelled> {
         let n = self.node(at)?;

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use super::input::{locate, neutralize_non_finite, Line};
 use super::keys::KeyRing;
-use crate::canonical::{Canonicalizer, Tape};
+use crate::canonical::{Canonicalizer, Tape, TapeDoc};
 use crate::field::{ChainField, Cover};
 use crate::mac::{Digest, Signer, RECORD_DOMAIN};
 
@@ -231,7 +231,13 @@ impl<'k> Checker<'k> {
         };
         message.clear();
         message.extend_from_slice(RECORD_DOMAIN);
-        field.write_header(message);
+        match header_as_spelled(&doc, field_name) {
+            Some((head, tail)) => {
+                message.extend_from_slice(head);
+                message.extend_from_slice(tail);
+            }
+            None => field.write_header(message),
+        }
         message.push(b'\n');
         let present = doc.write_root_without(message, field_name)?;
         (present == field.keys && signer.record_mac_of(message) == field.mac).then(|| groups.entry(field, Status::Valid, false))
@@ -286,6 +292,19 @@ impl<'k> Checker<'k> {
         }
         Ok(groups.entry(field, Status::BadMac, false))
     }
+}
+
+/// The MAC header as the record spells it, when that is the header: the chain field spelled
+/// canonically (as the plugin writes it) is the header plus `mac`, provided the field was read
+/// (`ChainField::read_spelled`), since each member the reader accepts then spells what
+/// `ChainField::write_header` writes for its value — except a `prev` in uppercase hex, which
+/// the header has in lowercase.
+fn header_as_spelled<'d>(doc: &'d TapeDoc<'_, '_>, field_name: &str) -> Option<(&'d [u8], &'d [u8])> {
+    let prev = doc.member_spelling(field_name, "prev")?;
+    if prev.iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    doc.canonical_without(field_name, "mac")
 }
 
 fn signer_for<'s>(cache: &'s mut FxMap<(usize, u64), Signer>, keys: &KeyRing, kid: &str, epoch: u64) -> Result<&'s Signer, Status> {
@@ -355,7 +374,7 @@ mod tests {
         let (streams, keys) = (Streams::default(), Vec::new());
         let mut c = checker(&ring, &streams, &keys);
         for line in lines() {
-            assert!(matches!(c.check_fast(line.split_once(", ").unwrap().1.trim_end_matches(']').as_bytes()), Some(Outcome::Entry(_))), "{line}");
+            assert!(matches!(c.check_fast(record_of(line)), Some(Outcome::Entry(_))), "{line}");
             for style in 0..3 {
                 let text = reencoded(line, style);
                 assert!(c.check_fast(text.as_bytes()).is_some(), "{text}");
@@ -363,9 +382,32 @@ mod tests {
         }
     }
 
+    fn record_of(line: &str) -> &[u8] {
+        line.split_once(", ").unwrap().1.trim_end_matches(']').as_bytes()
+    }
+
+    #[test]
+    fn the_spelled_header_is_the_written_header() {
+        let mut tape = Tape::new();
+        for line in lines() {
+            let text = record_of(line);
+            let doc = tape.read(text).unwrap();
+            let mut field = ChainField::default();
+            field.read_spelled(doc.object_members("_chain").unwrap(), text).unwrap();
+            let (head, tail) = header_as_spelled(&doc, "_chain").expect("spelled canonically");
+            let mut expected = Vec::new();
+            field.write_header(&mut expected);
+            assert_eq!(String::from_utf8_lossy(&[head, tail].concat()), String::from_utf8_lossy(&expected));
+        }
+        // Uppercase hex reads as the same digest, but the header has it in lowercase.
+        let upper = lines()[3].replace(&lines()[3][lines()[3].find("\"prev\":\"").unwrap() + 8..][..64], &"AB".repeat(32));
+        let doc = tape.read(record_of(&upper)).unwrap();
+        assert!(header_as_spelled(&doc, "_chain").is_none());
+    }
+
     fn arb_damage() -> impl Strategy<Value = (usize, u8, u8)> {
         let byte = prop_oneof![
-            Just(b'"'), Just(b'\\'), Just(b'{'), Just(b'}'), Just(b','), Just(b':'), Just(b' '), Just(b'a'), Just(b'1'),
+            Just(b'"'), Just(b'\\'), Just(b'{'), Just(b'}'), Just(b','), Just(b':'), Just(b' '), Just(b'a'), Just(b'1'), Just(b'A'), Just(b'F'),
             Just(b'0'), Just(b'e'), Just(b'.'), Just(b'-'), Just(0x80u8), any::<u8>(),
         ];
         (any::<usize>(), 0u8..3, byte)

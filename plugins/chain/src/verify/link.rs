@@ -23,6 +23,73 @@ pub struct Placed {
     pub entry: Entry,
 }
 
+/// Checked records in input order, grouped by stream as they arrive. Each stream's chain is
+/// followed on the way, so that a stream that is one unbroken chain (the usual case) needs no
+/// linking pass at the end ([`Linker::unbroken`]).
+#[derive(Default)]
+pub struct Records {
+    pub placed: Vec<Placed>,
+    /// Each stream's records (indices into `placed`), by [`Entry::group`].
+    groups: Vec<Vec<usize>>,
+    chains: Vec<Chain>,
+}
+
+/// How far a stream's records, in input order, are one chain from seq 1: each valid, naming
+/// its predecessor's MAC, numbered one more, without restart or eviction marks, epochs not
+/// decreasing, content covered, after its predecessor in the same file.
+#[derive(Clone, Copy, Default)]
+struct Chain {
+    broken: bool,
+    /// The last record (index into `placed`).
+    last: Option<usize>,
+    first_epoch: u64,
+    /// Records whose output-added members were left out.
+    uncovered: u64,
+}
+
+impl Records {
+    pub fn push(&mut self, p: Placed) {
+        let (g, i) = (p.entry.group as usize, self.placed.len());
+        if self.groups.len() <= g {
+            self.groups.resize_with(g + 1, Vec::new);
+            self.chains.resize(g + 1, Chain::default());
+        }
+        self.placed.push(p);
+        if let (Some(ids), Some(chain)) = (self.groups.get_mut(g), self.chains.get_mut(g)) {
+            ids.push(i);
+            chain.follow(&self.placed, i);
+        }
+    }
+
+    pub fn reserve(&mut self, n: usize) {
+        self.placed.reserve(n);
+    }
+}
+
+impl Chain {
+    fn follow(&mut self, placed: &[Placed], i: usize) {
+        let (Some(p), false) = (placed.get(i), self.broken) else { return };
+        let e = &p.entry;
+        let plain = e.status == Status::Valid && e.cover == Cover::Body && e.restart.is_none() && !e.evicted;
+        let linked = match self.last.and_then(|l| placed.get(l)) {
+            None => e.seq == 1 && e.prev == GENESIS,
+            Some(last) => {
+                let ordered = last.file != p.file || last.line < p.line;
+                e.prev == last.entry.mac && last.entry.seq.checked_add(1) == Some(e.seq) && e.epoch >= last.entry.epoch && ordered
+            }
+        };
+        if !(plain && linked) {
+            self.broken = true;
+            return;
+        }
+        if self.last.is_none() {
+            self.first_epoch = e.epoch;
+        }
+        self.uncovered += u64::from(e.uncovered);
+        self.last = Some(i);
+    }
+}
+
 /// A checkpoint line and where it was read.
 pub struct PlacedCheckpoint {
     pub at: Location,
@@ -69,7 +136,7 @@ impl Children<'_> {
 const GENESIS_NODE: usize = usize::MAX;
 
 pub struct Linker<'a> {
-    pub placed: &'a [Placed],
+    pub records: &'a Records,
     pub files: &'a [String],
     /// (key id, stream) of each [`Entry::group`](super::check::Entry::group).
     pub streams: &'a [(Option<String>, String)],
@@ -78,32 +145,27 @@ pub struct Linker<'a> {
 
 impl Linker<'_> {
     fn loc(&self, i: usize) -> Option<Location> {
-        let p = self.placed.get(i)?;
+        let p = self.records.placed.get(i)?;
         Some(Location { file: self.files.get(p.file).cloned().unwrap_or_default(), line: p.line })
     }
 
     fn field(&self, i: usize) -> &super::check::Entry {
-        &self.placed[i].entry
+        &self.records.placed[i].entry
     }
 
     pub fn run(&self, checkpoints: &[PlacedCheckpoint], report: &mut Report) {
-        let mut groups: Vec<Vec<usize>> = vec![Vec::new(); self.streams.len()];
-        for (i, p) in self.placed.iter().enumerate() {
-            if let Some(g) = groups.get_mut(p.entry.group as usize) {
-                g.push(i);
-            }
-        }
+        let groups = &self.records.groups;
         let mut ck_groups: BTreeMap<GroupKey, Vec<&PlacedCheckpoint>> = BTreeMap::new();
         for c in checkpoints {
             ck_groups.entry((c.checkpoint.kid.clone(), c.checkpoint.stream.clone())).or_default().push(c);
         }
         // Streams in (key id, stream) order.
-        let mut order: Vec<usize> = (0..self.streams.len()).filter(|&g| !groups[g].is_empty()).collect();
+        let mut order: Vec<usize> = (0..self.streams.len().min(groups.len())).filter(|&g| !groups[g].is_empty()).collect();
         order.sort_by(|&a, &b| self.streams[a].cmp(&self.streams[b]));
         for g in order {
             let key = &self.streams[g];
             let cks = ck_groups.remove(key).unwrap_or_default();
-            self.stream(&key.1, key.0.as_deref(), &groups[g], &cks, report);
+            self.stream(g, &key.1, key.0.as_deref(), &cks, report);
         }
         for ((_, stream), cks) in ck_groups {
             let last = cks.iter().map(|c| c.checkpoint.seq).max().unwrap_or(0);
@@ -118,13 +180,17 @@ impl Linker<'_> {
         }
     }
 
-    fn stream(&self, stream: &str, kid: Option<&str>, idxs: &[usize], cks: &[&PlacedCheckpoint], report: &mut Report) {
-        match self.unbroken(stream, kid, idxs, cks) {
-            Some(summary) => {
-                report.output_fields_ignored += idxs.iter().filter(|&&i| self.field(i).uncovered).count() as u64;
+    /// Links the stream of group `g`.
+    fn stream(&self, g: usize, stream: &str, kid: Option<&str>, cks: &[&PlacedCheckpoint], report: &mut Report) {
+        match self.unbroken(g, stream, kid, cks) {
+            Some((summary, uncovered)) => {
+                report.output_fields_ignored += uncovered;
                 report.streams.push(summary);
             }
-            None => self.any_stream(stream, kid, idxs, cks, report),
+            None => {
+                let idxs = self.records.groups.get(g).map_or(&[][..], Vec::as_slice);
+                self.any_stream(stream, kid, idxs, cks, report);
+            }
         }
     }
 
@@ -135,11 +201,11 @@ impl Linker<'_> {
 
         // Records on their own. A valid record whose MAC an earlier valid record already has is
         // a duplicate: found by sorting (MAC prefix, position), not by hashing every MAC.
-        let mac_of = |i: usize| &self.placed[i].entry.mac;
+        let mac_of = |i: usize| &self.records.placed[i].entry.mac;
         let mut keyed: Vec<(u64, u32)> = idxs
             .iter()
             .enumerate()
-            .filter(|&(_, &i)| self.placed[i].entry.status == Status::Valid)
+            .filter(|&(_, &i)| self.records.placed[i].entry.status == Status::Valid)
             .map(|(pos, &i)| (mac_prefix(mac_of(i)), pos as u32))
             .collect();
         keyed.sort_unstable();
@@ -158,7 +224,7 @@ impl Linker<'_> {
         let mut valid: Vec<usize> = Vec::with_capacity(keyed.len());
         let mut bad: Vec<usize> = Vec::new();
         for (pos, &i) in idxs.iter().enumerate() {
-            let e = &self.placed[i].entry;
+            let e = &self.records.placed[i].entry;
             let seq = e.seq;
             let f = match e.status {
                 Status::Valid => {
@@ -238,7 +304,7 @@ impl Linker<'_> {
             if f.epoch < pf.epoch {
                 push(report, Finding::new(Kind::EpochRegression, format!("epoch {} after epoch {}", f.epoch, pf.epoch)).seq(f.seq, f.seq).at(self.loc(i)));
             }
-            let (a, b) = (&self.placed[p], &self.placed[i]);
+            let (a, b) = (&self.records.placed[p], &self.records.placed[i]);
             if a.file == b.file && a.line > b.line {
                 push(report, Finding::new(Kind::Reordered, format!("appears before its predecessor (seq {}, line {})", pf.seq, a.line)).seq(f.seq, f.seq).at(self.loc(i)));
             }
@@ -292,7 +358,7 @@ impl Linker<'_> {
         let mut gaps: Vec<(u64, u64)> = Vec::new();
         let mut losses: Vec<(u64, u64)> = Vec::new();
         let mut seen: BTreeSet<u64> = BTreeSet::new();
-        let held = |i: usize| matches!(self.placed[i].entry.status, Status::Valid | Status::BadMac);
+        let held = |i: usize| matches!(self.records.placed[i].entry.status, Status::Valid | Status::BadMac);
         // Seqs the input holds (for checkpoints). Gaps need them record by record, in order.
         let mut held_seqs: Vec<u64> = Vec::new();
         if orphans.is_empty() && !cks.is_empty() {
@@ -384,28 +450,17 @@ impl Linker<'_> {
         });
     }
 
-    /// The common case in one pass: the stream's records, in input order, are one chain from
-    /// seq 1 (each valid, naming its predecessor's MAC, numbered one more, no restart or
-    /// eviction marks, epochs not decreasing, content covered), and every checkpoint names a
-    /// record of it by seq and MAC. Then there is nothing to report, and
-    /// [`any_stream`](Self::any_stream) would find exactly that: seqs are distinct, so no two records are the same (valid
-    /// MACs are unique, as the adjacency test there relies on too), no record is left without
-    /// a parent and none has two children. `None`: anything else.
-    fn unbroken(&self, stream: &str, kid: Option<&str>, idxs: &[usize], cks: &[&PlacedCheckpoint]) -> Option<StreamSummary> {
-        let plain = |e: &Entry| e.status == Status::Valid && e.cover == Cover::Body && e.restart.is_none() && !e.evicted;
-        let first = self.field(*idxs.first()?);
-        if !(plain(first) && first.seq == 1 && first.prev == GENESIS) {
-            return None;
-        }
-        let mut max_epoch = first.epoch;
-        for pair in idxs.windows(2) {
-            let (p, i) = (self.field(pair[0]), self.field(pair[1]));
-            let ordered = self.placed[pair[0]].file != self.placed[pair[1]].file || self.placed[pair[0]].line < self.placed[pair[1]].line;
-            if !(plain(i) && i.prev == p.mac && p.seq.checked_add(1) == Some(i.seq) && i.epoch >= p.epoch && ordered) {
-                return None;
-            }
-            max_epoch = i.epoch;
-        }
+    /// The common case without a pass over the records: the stream is one chain from seq 1
+    /// (followed as records arrived, see [`Records`]), and every checkpoint names a record of
+    /// it by seq and MAC. Then there is nothing to report, and
+    /// [`any_stream`](Self::any_stream) would find exactly that: seqs are distinct, so no two
+    /// records are the same (valid MACs are unique, as the adjacency test there relies on too),
+    /// no record is left without a parent and none has two children. Returns the summary and
+    /// the number of records whose output-added members were left out; `None`: anything else.
+    fn unbroken(&self, g: usize, stream: &str, kid: Option<&str>, cks: &[&PlacedCheckpoint]) -> Option<(StreamSummary, u64)> {
+        let chain = self.records.chains.get(g).filter(|c| !c.broken)?;
+        let idxs = self.records.groups.get(g)?;
+        let last = self.field(chain.last?);
         // Record `seq` is at position seq - 1.
         let held = |c: &PlacedCheckpoint| {
             let at = usize::try_from(c.checkpoint.seq.checked_sub(1)?).ok()?;
@@ -415,16 +470,17 @@ impl Linker<'_> {
         if !cks.iter().all(|c| held(c).is_some()) {
             return None;
         }
-        Some(StreamSummary {
+        let summary = StreamSummary {
             stream: stream.to_string(),
             kid: kid.map(str::to_string),
             records: idxs.len() as u64,
             first_seq: 1,
-            last_seq: idxs.len() as u64,
-            epochs: (first.epoch, max_epoch),
+            last_seq: last.seq,
+            epochs: (chain.first_epoch, last.epoch),
             restarts: 0,
             tampered: false,
-        })
+        };
+        Some((summary, chain.uncovered))
     }
 
     /// Length of the branch starting at `start`, following unmarked children.
@@ -522,29 +578,38 @@ mod tests {
             let files = ["a".to_string(), "b".to_string()];
             let streams = [(None, "s".to_string())];
             let idxs: Vec<usize> = (0..placed.len()).collect();
+            let records = records(placed);
             for partial in [false, true] {
-                let linker = Linker { placed: &placed, files: &files, streams: &streams, partial };
+                let linker = Linker { records: &records, files: &files, streams: &streams, partial };
                 let mut general = Report::default();
                 linker.any_stream("s", None, &idxs, &ck_refs, &mut general);
-                if let Some(summary) = linker.unbroken("s", None, &idxs, &ck_refs) {
+                if let Some((summary, uncovered)) = linker.unbroken(0, "s", None, &ck_refs) {
                     prop_assert_eq!(&general.findings, &Vec::new());
                     prop_assert_eq!(&general.streams, &vec![summary]);
+                    prop_assert_eq!(uncovered, general.output_fields_ignored);
                 }
                 let mut via_stream = Report::default();
-                linker.stream("s", None, &idxs, &ck_refs, &mut via_stream);
+                linker.stream(0, "s", None, &ck_refs, &mut via_stream);
                 prop_assert_eq!(via_stream.output_fields_ignored, general.output_fields_ignored);
             }
         }
     }
 
+    fn records(placed: Vec<Placed>) -> Records {
+        let mut records = Records::default();
+        for p in placed {
+            records.push(p);
+        }
+        records
+    }
+
     #[test]
     fn intact_chains_take_the_shortcut() {
-        let placed = chain(20);
+        let records = records(chain(20));
         let (files, streams) = (["a".to_string(), "b".to_string()], [(None, "s".to_string())]);
-        let idxs: Vec<usize> = (0..placed.len()).collect();
         let cks = [checkpoint(7, &mac_of(7, 0)), checkpoint(20, &mac_of(20, 0))];
-        let linker = Linker { placed: &placed, files: &files, streams: &streams, partial: false };
-        let summary = linker.unbroken("s", None, &idxs, &cks.iter().collect::<Vec<_>>()).expect("unbroken");
-        assert_eq!((summary.records, summary.first_seq, summary.last_seq, summary.epochs), (20, 1, 20, (0, 5)));
+        let linker = Linker { records: &records, files: &files, streams: &streams, partial: false };
+        let (summary, uncovered) = linker.unbroken(0, "s", None, &cks.iter().collect::<Vec<_>>()).expect("unbroken");
+        assert_eq!((summary.records, summary.first_seq, summary.last_seq, summary.epochs, uncovered), (20, 1, 20, (0, 5), 4));
     }
 }

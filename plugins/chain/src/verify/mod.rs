@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use check::{Checker, Outcome, Streams};
 use keys::KeyRing;
-use link::{Linker, Placed, PlacedCheckpoint};
+use link::{Linker, Placed, PlacedCheckpoint, Records};
 pub use report::{Finding, Kind, Location, Report, Severity, StreamSummary};
 
 use crate::checkpoint::Checkpoint;
@@ -151,7 +151,7 @@ struct Verifier<'o> {
     streams: Streams,
     threads: usize,
     names: Vec<String>,
-    placed: Vec<Placed>,
+    records: Records,
     report: Report,
 }
 
@@ -168,7 +168,7 @@ impl<'o> Verifier<'o> {
             streams: Streams::default(),
             threads,
             names: Vec::new(),
-            placed: Vec::new(),
+            records: Records::default(),
             report: Report::default(),
         }
     }
@@ -213,13 +213,13 @@ impl<'o> Verifier<'o> {
         };
         let name = self.names.get(file).cloned().unwrap_or_default();
         let mut line = first_line;
-        self.placed.reserve(results.iter().map(|p| p.placed.len()).sum());
+        self.records.reserve(results.iter().map(|p| p.placed.len()).sum());
         for part in results {
             self.report.records += part.records;
-            self.placed.extend(part.placed.into_iter().map(|mut p| {
+            for mut p in part.placed {
                 p.line += line;
-                p
-            }));
+                self.records.push(p);
+            }
             for (n, f) in part.findings {
                 self.report.findings.push(f.at(Some(Location { file: name.clone(), line: line + n })));
             }
@@ -245,7 +245,7 @@ impl<'o> Verifier<'o> {
         }
         report.checkpoints = cks.len() as u64;
         let streams = self.streams.names();
-        Linker { placed: &self.placed, files: &self.names, streams: &streams, partial: self.opts.partial }.run(&cks, &mut report);
+        Linker { records: &self.records, files: &self.names, streams: &streams, partial: self.opts.partial }.run(&cks, &mut report);
         report.sort();
         report
     }
