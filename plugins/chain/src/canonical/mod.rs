@@ -29,7 +29,7 @@ use logward_sdk::{Format, Num, Scalar, Token, Tokens};
 pub use number::NumberError;
 pub use string::{fluent_bit_text, unescape_json, write_canonical_str};
 #[cfg(feature = "verify")]
-pub use tape::{Tape, TapeDoc};
+pub use tape::{Object, Tape, TapeDoc};
 
 /// Why a record has no canonical form.
 #[derive(Debug, Clone, PartialEq, Eq)]

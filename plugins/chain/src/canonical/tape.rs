@@ -62,6 +62,10 @@ pub struct Tape {
     scratch: Vec<u8>,
 }
 
+/// An object of a record read by [`Tape::read`].
+#[derive(Clone, Copy, Debug)]
+pub struct Object(u32);
+
 /// A record read by [`Tape::read`].
 pub struct TapeDoc<'t, 'a> {
     tape: &'t mut Tape,
@@ -281,58 +285,54 @@ impl TapeDoc<'_, '_> {
         self.src.get(n.start as usize..n.end as usize).unwrap_or_default()
     }
 
-    /// The root member named `name`'s value node (record names are unique: see
+    /// The name node of the member `name` of the object at `obj`.
+    fn find_member(&self, obj: u32, name: &[u8]) -> Option<u32> {
+        let head = head(name, 0, name.len());
+        let quoted = name.len() as u32 + 2;
+        members(&self.tape.nodes, obj).find(|&k| {
+            // Names compare as one word unless they are longer than eight bytes.
+            self.node(k).is_some_and(|n| n.head == head && n.end - n.start == quoted && (quoted <= 10 || n.name(self.src) == name))
+        })
+    }
+
+    /// The root member `name` when it holds an object (record names are unique: see
     /// [`write_root_without`](Self::write_root_without)).
-    fn root_value(&self, name: &[u8]) -> Option<u32> {
-        members(&self.tape.nodes, 0).find(|&k| self.node(k).is_some_and(|n| n.name(self.src) == name)).map(|k| k + 1)
+    pub fn root_object(&self, name: &str) -> Option<Object> {
+        let at = self.find_member(0, name.as_bytes())? + 1;
+        (self.node(at)?.kind == Kind::Object).then_some(Object(at))
     }
 
-    /// The members of the root member `name`'s object as the record spells them (to read the
-    /// chain field); `None` when there is no such member or it is not an object.
-    pub fn object_members(&self, name: &str) -> Option<impl Iterator<Item = Captured> + '_> {
-        let obj = self.root_value(name.as_bytes())?;
-        if self.node(obj)?.kind != Kind::Object {
-            return None;
-        }
-        Some(members(&self.tape.nodes, obj).filter_map(|k| Some(Captured { name: self.spelled(k)?, value: self.spelled(k + 1)? })))
+    /// The members of an object as the record spells them, in record order (to read the chain
+    /// field).
+    pub fn members(&self, obj: Object) -> impl Iterator<Item = Captured> + '_ {
+        members(&self.tape.nodes, obj.0).filter_map(|k| Some(Captured { name: self.spelled(k)?, value: self.spelled(k + 1)? }))
     }
 
-    /// The root member `name`'s object node and the name node of its member `member`.
-    fn member_of(&self, name: &str, member: &str) -> Option<(u32, u32)> {
-        let at = self.root_value(name.as_bytes())?;
-        if self.node(at)?.kind != Kind::Object {
-            return None;
-        }
-        let key = members(&self.tape.nodes, at).find(|&k| self.node(k).is_some_and(|n| n.name(self.src) == member.as_bytes()))?;
-        Some((at, key))
-    }
-
-    /// How the record spells the member `member` of its root member `name`'s object.
-    pub fn member_spelling(&self, name: &str, member: &str) -> Option<&[u8]> {
-        let (_, key) = self.member_of(name, member)?;
-        let v = self.node(key + 1)?;
+    /// How the record spells the value of the object's member `member`.
+    pub fn member_spelling(&self, obj: Object, member: &str) -> Option<&[u8]> {
+        let v = self.node(self.find_member(obj.0, member.as_bytes())? + 1)?;
         Some(self.span(&v))
     }
 
-    /// The root member `name`'s object as spelled, without its member `cut` (and the comma
-    /// that separated it), when that object is spelled canonically: then it is the canonical
-    /// form of the object without `cut`. `None` otherwise, or when there is no `cut`.
-    pub fn canonical_without(&self, name: &str, cut: &str) -> Option<(&[u8], &[u8])> {
-        let (at, key) = self.member_of(name, cut)?;
-        let obj = self.node(at)?;
-        if !obj.canonical {
+    /// The object as spelled without its member `cut` (and the comma that separated it), when
+    /// the object is spelled canonically: then that is the canonical form of the object
+    /// without `cut`. `None` otherwise, or when there is no `cut`.
+    pub fn canonical_without(&self, obj: Object, cut: &str) -> Option<(&[u8], &[u8])> {
+        let (at, o) = (obj.0, self.node(obj.0)?);
+        if !o.canonical {
             return None;
         }
+        let key = self.find_member(at, cut.as_bytes())?;
         let (k, v) = (self.node(key)?, self.node(key + 1)?);
         let text = |from: u32, to: u32| self.src.get(from as usize..to as usize);
         if key > at + 1 {
             // `,"cut":value`
-            Some((text(obj.start, k.start - 1)?, text(v.end, obj.end)?))
-        } else if v.end + 1 < obj.end {
+            Some((text(o.start, k.start - 1)?, text(v.end, o.end)?))
+        } else if v.end + 1 < o.end {
             // The first member: `"cut":value,`
-            Some((text(obj.start, k.start)?, text(v.end + 1, obj.end)?))
+            Some((text(o.start, k.start)?, text(v.end + 1, o.end)?))
         } else {
-            Some((text(obj.start, k.start)?, text(v.end, obj.end)?))
+            Some((text(o.start, k.start)?, text(v.end, o.end)?))
         }
     }
 

@@ -633,7 +633,7 @@ proptest! {
             prop_assert!(!record_names(&record).iter().all(|k| k.is_ascii()), "{}", text);
             return Ok(());
         };
-        let got: Vec<String> = doc.object_members("_chain").unwrap().map(|m| format!("{m:?}")).collect();
+        let got: Vec<String> = doc.members(doc.root_object("_chain").unwrap()).map(|m| format!("{m:?}")).collect();
         prop_assert_eq!(got, expected);
     }
 }
@@ -676,4 +676,25 @@ fn tape_hands_over_what_it_does_not_read() {
         let (out, _) = tape_without_chain(&mut tape, text.as_bytes()).unwrap();
         assert_eq!(String::from_utf8(out).unwrap(), expected);
     }
+}
+
+#[test]
+fn tape_finds_members_by_name_whatever_their_first_word() {
+    let text = br#"{"kubernetes_a":{"x":1},"kubernetes":{"y":"2"},"kubernetes_b":{"mac":"m","x":3,"z":[]},"k":4}"#;
+    let mut tape = Tape::new();
+    let doc = tape.read(text).unwrap();
+    let spelled = |name: &str, member: &str| doc.root_object(name).and_then(|o| doc.member_spelling(o, member)).map(|s| String::from_utf8_lossy(s).into_owned());
+    assert_eq!(spelled("kubernetes_b", "x").as_deref(), Some("3"));
+    assert_eq!(spelled("kubernetes_a", "x").as_deref(), Some("1"));
+    assert_eq!(spelled("kubernetes", "y").as_deref(), Some("\"2\""));
+    assert_eq!(spelled("kubernetes_c", "x"), None);
+    assert!(doc.root_object("k").is_none(), "not an object");
+    let b = doc.root_object("kubernetes_b").unwrap();
+    let (head, tail) = doc.canonical_without(b, "mac").unwrap();
+    assert_eq!([head, tail].concat(), br#"{"x":3,"z":[]}"#);
+    assert!(doc.canonical_without(b, "x").is_some_and(|(h, t)| [h, t].concat() == br#"{"mac":"m","z":[]}"#));
+    assert!(doc.canonical_without(b, "z").is_some_and(|(h, t)| [h, t].concat() == br#"{"mac":"m","x":3}"#));
+    // Not spelled canonically: no shortcut.
+    let doc = tape.read(br#"{"o":{"x":3,"mac":"m"}}"#).unwrap();
+    assert!(doc.canonical_without(doc.root_object("o").unwrap(), "mac").is_none());
 }

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use super::input::{locate, neutralize_non_finite, Line};
 use super::keys::KeyRing;
-use crate::canonical::{Canonicalizer, Tape, TapeDoc};
+use crate::canonical::{Canonicalizer, Object, Tape, TapeDoc};
 use crate::field::{ChainField, Cover};
 use crate::mac::{Digest, Signer, RECORD_DOMAIN};
 
@@ -219,7 +219,8 @@ impl<'k> Checker<'k> {
     fn check_fast(&mut self, text: &[u8]) -> Option<Outcome> {
         let Checker { keys, field: field_name, tape, message, chain, signers, groups, .. } = self;
         let mut doc = tape.read(text)?;
-        chain.read_spelled(doc.object_members(field_name)?, text).ok()?;
+        let chain_object = doc.root_object(field_name)?;
+        chain.read_spelled(doc.members(chain_object), text).ok()?;
         let field = &*chain;
         if field.cover == Cover::None {
             return None;
@@ -231,7 +232,7 @@ impl<'k> Checker<'k> {
         };
         message.clear();
         message.extend_from_slice(RECORD_DOMAIN);
-        match header_as_spelled(&doc, field_name) {
+        match header_as_spelled(&doc, chain_object) {
             Some((head, tail)) => {
                 message.extend_from_slice(head);
                 message.extend_from_slice(tail);
@@ -299,12 +300,12 @@ impl<'k> Checker<'k> {
 /// (`ChainField::read_spelled`), since each member the reader accepts then spells what
 /// `ChainField::write_header` writes for its value — except a `prev` in uppercase hex, which
 /// the header has in lowercase.
-fn header_as_spelled<'d>(doc: &'d TapeDoc<'_, '_>, field_name: &str) -> Option<(&'d [u8], &'d [u8])> {
-    let prev = doc.member_spelling(field_name, "prev")?;
+fn header_as_spelled<'d>(doc: &'d TapeDoc<'_, '_>, field: Object) -> Option<(&'d [u8], &'d [u8])> {
+    let prev = doc.member_spelling(field, "prev")?;
     if prev.iter().any(u8::is_ascii_uppercase) {
         return None;
     }
-    doc.canonical_without(field_name, "mac")
+    doc.canonical_without(field, "mac")
 }
 
 fn signer_for<'s>(cache: &'s mut FxMap<(usize, u64), Signer>, keys: &KeyRing, kid: &str, epoch: u64) -> Result<&'s Signer, Status> {
@@ -393,8 +394,9 @@ mod tests {
             let text = record_of(line);
             let doc = tape.read(text).unwrap();
             let mut field = ChainField::default();
-            field.read_spelled(doc.object_members("_chain").unwrap(), text).unwrap();
-            let (head, tail) = header_as_spelled(&doc, "_chain").expect("spelled canonically");
+            let object = doc.root_object("_chain").unwrap();
+            field.read_spelled(doc.members(object), text).unwrap();
+            let (head, tail) = header_as_spelled(&doc, object).expect("spelled canonically");
             let mut expected = Vec::new();
             field.write_header(&mut expected);
             assert_eq!(String::from_utf8_lossy(&[head, tail].concat()), String::from_utf8_lossy(&expected));
@@ -402,7 +404,7 @@ mod tests {
         // Uppercase hex reads as the same digest, but the header has it in lowercase.
         let upper = lines()[3].replace(&lines()[3][lines()[3].find("\"prev\":\"").unwrap() + 8..][..64], &"AB".repeat(32));
         let doc = tape.read(record_of(&upper)).unwrap();
-        assert!(header_as_spelled(&doc, "_chain").is_none());
+        assert!(header_as_spelled(&doc, doc.root_object("_chain").unwrap()).is_none());
     }
 
     fn arb_damage() -> impl Strategy<Value = (usize, u8, u8)> {

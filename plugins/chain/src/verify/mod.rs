@@ -144,15 +144,41 @@ struct Part {
     newlines: u64,
 }
 
-/// Checks records batch by batch on all cores, keeping only what linking needs per record.
+/// Checks records batch by batch on all cores ([`Workers`]), keeping only what linking needs
+/// per record ([`Merged`]).
 struct Verifier<'o> {
+    workers: Workers<'o>,
+    merged: Merged,
+}
+
+/// The checking side, shared by the worker threads.
+struct Workers<'o> {
     opts: &'o Options,
     ring: KeyRing,
     streams: Streams,
     threads: usize,
+}
+
+/// What the checked batches left, in input order.
+#[derive(Default)]
+struct Merged {
     names: Vec<String>,
     records: Records,
     report: Report,
+}
+
+/// A checked batch of lines of file `file`, the first numbered `first_line`.
+struct Checked {
+    file: usize,
+    first_line: u64,
+    parts: Vec<Part>,
+}
+
+impl Checked {
+    /// Line ends in the batch.
+    fn newlines(&self) -> u64 {
+        self.parts.iter().map(|p| p.newlines).sum()
+    }
 }
 
 impl<'o> Verifier<'o> {
@@ -162,74 +188,26 @@ impl<'o> Verifier<'o> {
             n => n,
         }
         .clamp(1, 64);
-        Verifier {
-            opts,
-            ring: KeyRing::new(&opts.keys),
-            streams: Streams::default(),
-            threads,
-            names: Vec::new(),
-            records: Records::default(),
-            report: Report::default(),
-        }
+        let workers = Workers { opts, ring: KeyRing::new(&opts.keys), streams: Streams::default(), threads };
+        Verifier { workers, merged: Merged::default() }
     }
 
     fn add_file(&mut self, name: String) -> usize {
-        self.names.push(name);
-        self.report.files += 1;
-        self.names.len() - 1
+        self.merged.names.push(name);
+        self.merged.report.files += 1;
+        self.merged.names.len() - 1
     }
 
     /// Checks whole lines of file `file`, the first numbered `first_line`; returns the number
     /// of line ends in `text`.
     fn feed(&mut self, file: usize, text: &[u8], first_line: u64) -> u64 {
-        let chunks = line_chunks(text, CHUNK);
-        let opts = self.opts;
-        let (ring, streams) = (&self.ring, &self.streams);
-        let checker = || Checker::new(ring, &opts.field, &opts.output_keys, streams);
-        let results: Vec<Part> = if chunks.len() == 1 || self.threads == 1 {
-            let mut checker = checker();
-            chunks.iter().map(|c| check_chunk(&mut checker, c, file, opts)).collect()
-        } else {
-            // Workers take the next chunk until none is left, so they finish together
-            // whatever else (the reader) shares the cores.
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let done: Vec<Vec<(usize, Part)>> = std::thread::scope(|scope| {
-                let work = || {
-                    let mut checker = checker();
-                    let mut parts = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(chunk) = chunks.get(i) else { break };
-                        parts.push((i, check_chunk(&mut checker, chunk, file, opts)));
-                    }
-                    parts
-                };
-                let workers: Vec<_> = (0..self.threads.min(chunks.len())).map(|_| scope.spawn(work)).collect();
-                workers.into_iter().map(|w| w.join().unwrap_or_default()).collect()
-            });
-            let mut parts: Vec<(usize, Part)> = done.into_iter().flatten().collect();
-            parts.sort_unstable_by_key(|&(i, _)| i);
-            parts.into_iter().map(|(_, p)| p).collect()
-        };
-        let name = self.names.get(file).cloned().unwrap_or_default();
-        let mut line = first_line;
-        self.records.reserve(results.iter().map(|p| p.placed.len()).sum());
-        for part in results {
-            self.report.records += part.records;
-            for mut p in part.placed {
-                p.line += line;
-                self.records.push(p);
-            }
-            for (n, f) in part.findings {
-                self.report.findings.push(f.at(Some(Location { file: name.clone(), line: line + n })));
-            }
-            line += part.newlines;
-        }
-        line - first_line
+        let checked = self.workers.check(file, text, first_line);
+        let newlines = checked.newlines();
+        self.merged.merge(checked);
+        newlines
     }
-
     fn finish(mut self, checkpoints: &[Source<'_>]) -> Report {
-        let mut report = std::mem::take(&mut self.report);
+        let mut report = std::mem::take(&mut self.merged.report);
         let mut cks = Vec::new();
         for s in checkpoints {
             for (line, text) in lines(s.text, 1) {
@@ -244,10 +222,67 @@ impl<'o> Verifier<'o> {
             }
         }
         report.checkpoints = cks.len() as u64;
-        let streams = self.streams.names();
-        Linker { records: &self.records, files: &self.names, streams: &streams, partial: self.opts.partial }.run(&cks, &mut report);
+        let streams = self.workers.streams.names();
+        let merged = &self.merged;
+        Linker { records: &merged.records, files: &merged.names, streams: &streams, partial: self.workers.opts.partial }.run(&cks, &mut report);
         report.sort();
         report
+    }
+}
+
+impl Workers<'_> {
+    /// Checks whole lines of file `file` on all cores, the first numbered `first_line`.
+    fn check(&self, file: usize, text: &[u8], first_line: u64) -> Checked {
+        let chunks = line_chunks(text, CHUNK);
+        let opts = self.opts;
+        let checker = || Checker::new(&self.ring, &opts.field, &opts.output_keys, &self.streams);
+        let parts: Vec<Part> = if chunks.len() == 1 || self.threads == 1 {
+            let mut checker = checker();
+            chunks.iter().map(|c| check_chunk(&mut checker, c, file, opts)).collect()
+        } else {
+            // Workers take the next chunk until none is left, so they finish together
+            // whatever else (the reader, the merger) shares the cores.
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let done: Vec<Vec<(usize, Part)>> = std::thread::scope(|scope| {
+                let work = || {
+                    let mut checker = checker();
+                    let mut parts = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(chunk) = chunks.get(i) else { break };
+                        parts.push((i, check_chunk(&mut checker, chunk, file, opts)));
+                    }
+                    parts
+                };
+                let workers: Vec<_> = (0..self.threads.min(chunks.len())).map(|_| scope.spawn(work)).collect();
+                // A worker's panic is the verifier's: never a batch silently left out.
+                workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+            });
+            let mut parts: Vec<(usize, Part)> = done.into_iter().flatten().collect();
+            parts.sort_unstable_by_key(|&(i, _)| i);
+            parts.into_iter().map(|(_, p)| p).collect()
+        };
+        Checked { file, first_line, parts }
+    }
+}
+
+impl Merged {
+    /// Appends a checked batch (batches in input order).
+    fn merge(&mut self, batch: Checked) {
+        let name = self.names.get(batch.file).cloned().unwrap_or_default();
+        let mut line = batch.first_line;
+        self.records.reserve(batch.parts.iter().map(|p| p.placed.len()).sum());
+        for part in batch.parts {
+            self.report.records += part.records;
+            for mut p in part.placed {
+                p.line += line;
+                self.records.push(p);
+            }
+            for (n, f) in part.findings {
+                self.report.findings.push(f.at(Some(Location { file: name.clone(), line: line + n })));
+            }
+            line += part.newlines;
+        }
     }
 }
 
@@ -300,6 +335,8 @@ fn verify_paths_in_batches(paths: &[PathBuf], checkpoints: &[PathBuf], opts: &Op
     let ck_texts = checkpoints.iter().map(|p| std::fs::read(p).map_err(err(p))).collect::<Result<Vec<_>, _>>()?;
     let mut v = Verifier::new(opts);
     let (mut cur, mut next) = (Vec::new(), Vec::new());
+    // The previous batch, merged while the workers check the next one.
+    let mut pending: Option<Checked> = None;
     for p in paths {
         let file_index = v.add_file(p.display().to_string());
         let mut file = std::fs::File::open(p).map_err(err(p))?;
@@ -314,24 +351,31 @@ fn verify_paths_in_batches(paths: &[PathBuf], checkpoints: &[PathBuf], opts: &Op
             cur.truncate(cut);
             let read_more = more;
             let mut read = Ok(false);
-            let mut newlines = 0;
-            if read_more {
-                // Read the next batch while the workers check this one.
-                std::thread::scope(|scope| {
-                    let reader = scope.spawn(|| fill_batch(&mut file, &mut next, batch));
-                    newlines = v.feed(file_index, &cur, line);
-                    read = reader.join().unwrap_or(Ok(false));
-                });
-            } else {
-                newlines = v.feed(file_index, &cur, line);
-            }
-            line += newlines;
+            let Verifier { workers, merged } = &mut v;
+            let checked = std::thread::scope(|scope| {
+                // Read the next batch and merge the previous one while the workers check this.
+                let reader = read_more.then(|| scope.spawn(|| fill_batch(&mut file, &mut next, batch)));
+                let merger = pending.take().map(|done| scope.spawn(move || merged.merge(done)));
+                let checked = workers.check(file_index, &cur, line);
+                if let Some(m) = merger {
+                    m.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                }
+                if let Some(r) = reader {
+                    read = r.join().unwrap_or(Ok(false));
+                }
+                checked
+            });
+            line += checked.newlines();
+            pending = Some(checked);
             if !read_more {
                 break;
             }
             more = read.map_err(err(p))?;
             std::mem::swap(&mut cur, &mut next);
         }
+    }
+    if let Some(done) = pending {
+        v.merged.merge(done);
     }
     let name = |p: &Path| p.display().to_string();
     let ck_sources: Vec<Source<'_>> = checkpoints.iter().zip(&ck_texts).map(|(p, t)| Source { name: name(p), text: t }).collect();
