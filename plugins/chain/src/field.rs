@@ -81,7 +81,12 @@ impl Time {
 
     /// Parses exactly what [`render`](Self::render) writes.
     pub fn parse(text: &str) -> Option<Self> {
-        let (sec, nsec) = text.as_bytes().split_at_checked(text.find('.')?)?;
+        Self::parse_bytes(text.as_bytes())
+    }
+
+    /// [`parse`](Self::parse) on bytes.
+    pub fn parse_bytes(text: &[u8]) -> Option<Self> {
+        let (sec, nsec) = text.split_at_checked(text.iter().position(|&b| b == b'.')?)?;
         let nsec = nsec.get(1..)?;
         if sec.is_empty() || nsec.len() != 9 || (sec.len() > 1 && sec[0] == b'0') {
             return None;
@@ -555,7 +560,15 @@ impl ChainField {
                 8
             }
             b"time" => {
-                self.time = Time::parse(&text(v, "time")?).ok_or("`time` is not sec.nsec")?;
+                // As spelled when that reads (digits are their own text); else decoded.
+                let spelled = match v {
+                    Member::Str(raw, false) => Time::parse_bytes(raw),
+                    _ => None,
+                };
+                self.time = match spelled {
+                    Some(t) => t,
+                    None => Time::parse(&text(v, "time")?).ok_or("`time` is not sec.nsec")?,
+                };
                 16
             }
             b"keys" => {

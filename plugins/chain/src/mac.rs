@@ -128,13 +128,9 @@ fn hash_parts(mut state: [u32; 8], done: u64, parts: &[&[u8]]) -> [u32; 8] {
             }
             Sha256::compress(&mut state, &block);
         }
-        let mut chunks = data.chunks_exact(64);
-        for chunk in &mut chunks {
-            if let Ok(b) = <&[u8; 64]>::try_from(chunk) {
-                Sha256::compress(&mut state, b);
-            }
-        }
-        let rest = chunks.remainder();
+        let whole = data.len() / 64 * 64;
+        compress_blocks(&mut state, data.get(..whole).unwrap_or_default());
+        let rest = data.get(whole..).unwrap_or_default();
         if let Some(dst) = block.get_mut(..rest.len()) {
             dst.copy_from_slice(rest);
         }
@@ -154,6 +150,32 @@ fn hash_parts(mut state: [u32; 8], done: u64, parts: &[&[u8]]) -> [u32; 8] {
     block[56..].copy_from_slice(&total.wrapping_mul(8).to_be_bytes());
     Sha256::compress(&mut state, &block);
     state
+}
+
+/// Compresses `data`, whole 64-byte blocks, one block per call: under an interpreter a copy
+/// costs more than a call.
+#[cfg(target_arch = "wasm32")]
+fn compress_blocks(state: &mut [u32; 8], data: &[u8]) {
+    for chunk in data.chunks_exact(64) {
+        if let Ok(b) = <&[u8; 64]>::try_from(chunk) {
+            Sha256::compress(state, b);
+        }
+    }
+}
+
+/// Compresses `data`, whole 64-byte blocks, up to eight blocks per call: SHA-NI code loads
+/// and stores the state once per call (copying the blocks costs less).
+#[cfg(not(target_arch = "wasm32"))]
+fn compress_blocks(state: &mut [u32; 8], data: &[u8]) {
+    type Block = GenericArray<u8, sha2::digest::consts::U64>;
+    let mut blocks = [Block::default(); 8];
+    for batch in data.chunks(64 * blocks.len()) {
+        let n = batch.len() / 64;
+        for (dst, src) in blocks.iter_mut().zip(batch.chunks_exact(64)) {
+            dst.copy_from_slice(src);
+        }
+        sha2::compress256(state, blocks.get(..n).unwrap_or_default());
+    }
 }
 
 fn state_bytes(state: &[u32; 8]) -> Digest {
