@@ -70,9 +70,9 @@ fn lines(text: &[u8], first: u64) -> impl Iterator<Item = (u64, &[u8])> {
     text.split(|&b| b == b'\n').enumerate().map(move |(i, l)| (first + i as u64, l)).filter(|(_, l)| !l.is_empty())
 }
 
-/// Bytes of lines a worker checks at a time: small enough that workers finish a batch
-/// together, large enough that taking one is rare.
-const CHUNK: usize = 256 << 10;
+/// Bytes of lines a worker checks at a time (~100 records): small enough that workers finish
+/// a batch together, large enough that taking one costs nothing.
+const CHUNK: usize = 64 << 10;
 
 /// `text` cut after line ends into pieces of about `size` bytes (one piece if it is small).
 fn line_chunks(text: &[u8], size: usize) -> Vec<&[u8]> {
@@ -316,6 +316,9 @@ impl std::error::Error for InputError {}
 /// record, not the files.
 const BATCH: usize = 16 << 20;
 
+/// Bytes read before the workers start.
+const FIRST_BATCH: usize = 1 << 20;
+
 /// Reads up to `batch` more bytes into `buf` (after what it holds). Returns false at the end.
 fn fill_batch(file: &mut std::fs::File, buf: &mut Vec<u8>, batch: usize) -> std::io::Result<bool> {
     use std::io::Read as _;
@@ -342,7 +345,8 @@ fn verify_paths_in_batches(paths: &[PathBuf], checkpoints: &[PathBuf], opts: &Op
         let mut file = std::fs::File::open(p).map_err(err(p))?;
         let mut line = 1u64;
         cur.clear();
-        let mut more = fill_batch(&mut file, &mut cur, batch).map_err(err(p))?;
+        // A small first batch: the workers start while the reader reads the next one.
+        let mut more = fill_batch(&mut file, &mut cur, batch.min(FIRST_BATCH)).map_err(err(p))?;
         loop {
             // Check the complete lines of `cur`; carry a partial last line into `next`.
             let cut = if more { memchr::memrchr(b'\n', &cur).map_or(0, |i| i + 1) } else { cur.len() };
