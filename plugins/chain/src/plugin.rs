@@ -69,18 +69,20 @@ impl Plugin for Chain {
             }
             keys
         });
-        let problem = match read {
+        // Whether the record already has the field: the canonical pass found out; only a
+        // record it could not read is asked again (indexing the top level costs ~2.6k fuel).
+        let (problem, field_absent) = match read {
             Ok(keys) => {
                 field.cover = Cover::Body;
                 field.keys = keys;
-                None
+                (None, field.upstream.is_none())
             }
             Err(e) => {
                 body.clear();
                 field.upstream = None;
                 field.cover = Cover::None;
                 field.keys = 0;
-                Some(e)
+                (Some(e), record.member(field_name).map_or(false, |m| m.is_none()))
             }
         };
 
@@ -118,7 +120,7 @@ impl Plugin for Chain {
             },
             Format::Msgpack => field.encode(Format::Msgpack, &texts, &mut encoded).is_some(),
         };
-        if record.member(field_name)?.is_none() && encoded_ok {
+        if field_absent && encoded_ok {
             record.append_encoded(field_name, encoded)?;
         } else {
             record.set(&self.field_path, field.to_value())?;

@@ -222,6 +222,25 @@ fn unreadable_content_is_chained_without_cover() {
 }
 
 #[test]
+fn unreadable_content_with_a_chain_field_still_gets_one_field() {
+    // The canonical pass refuses the record (NaN), so it cannot say whether `_chain` is there:
+    // the plugin must ask the SDK, or the output holds the name twice.
+    let dir = setup("nan-field", json!({}));
+    let mut chain = open(&dir).unwrap();
+    let mut src = Vec::new();
+    msgpack::write_map_header(&mut src, 2);
+    msgpack::write_str(&mut src, "_chain");
+    msgpack::write_str(&mut src, "forged");
+    msgpack::write_str(&mut src, "x");
+    src.push(0xcb);
+    src.extend_from_slice(&f64::NAN.to_be_bytes());
+    let out = run_bytes(&mut chain, "app", 1, &src, Format::Msgpack);
+    let root = logward_sdk::Node::root(&out, Format::Msgpack).unwrap();
+    let names: Vec<String> = root.members().unwrap().unwrap().filter_map(Result::ok).map(|(k, _)| k.text().into_owned()).collect();
+    assert_eq!(names.iter().filter(|n| *n == "_chain").count(), 1, "{names:?}");
+}
+
+#[test]
 fn evicted_streams_come_back_marked() {
     let dir = setup("evict", json!({"max_streams": 2}));
     let mut chain = open(&dir).unwrap();
