@@ -6,7 +6,7 @@ use crate::rule::{Boundary, Extract, RuleSpec};
 pub const RULES: &[RuleSpec] = &[
     RuleSpec {
         entropy: Some(2.5),
-        ..RuleSpec::token("slack-token", "Slack bot/user/workspace/legacy token (xoxb-, xoxp-, xoxa-, xoxs-…)", &["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xoxe-"], r"\bxox[abposre]-[0-9]+-[A-Za-z0-9-]{8,}")
+        ..RuleSpec::token("slack-token", "Slack bot/user/workspace/legacy token (xoxb-, xoxp-, xoxa-, xoxs-…)", &["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-", "xoxe-"], r"\bxox[abposre]-[0-9]+-[A-Za-z0-9-]{7,}[A-Za-z0-9]")
     },
     RuleSpec {
         entropy: Some(3.0),
@@ -48,6 +48,8 @@ mod tests {
             ("var botToken = \"xoxb-781236542736-2364535789652-GkwFDQoHqzXDVsC6GzqYUypD\"", "xoxb-781236542736-2364535789652-GkwFDQoHqzXDVsC6GzqYUypD"),
             ("slackToken=xoxb-263594206564-FGqddMF8t08v8N7Oq4i57vs1", "xoxb-263594206564-FGqddMF8t08v8N7Oq4i57vs1"),
         ], &["xoxb-xxxxxxxxx-xxxxxxxxxx-xxxxxxxxxxxx", "xoxb-12345-abcd234", "xoxb-xoxb-my-bot-token", "xoxb-Slack_BOT_TOKEN",
+             // IDs shown, the secret part blanked out: a token never ends in `-`
+             "xoxp-572370529330-573807301142-572331691188-####################",
              "https://indieweb.org/images/3/35/2018-250-xoxo-indieweb-1.jpg"]);
         let refresh = format!("xoxe-1-{}", "My0xLTMxNzcwMjQ0MTcxMy01MTU4MTUyNjkxNzE0LTUxODE4NDI0MDY3MzYtMjA5MGFkOTFlZThkZWE2OGFlZDYwYWJjODNhYzAxYjA5ZjVmODBhYjgzN2QyNDdjOTNlOGY5NTg2YWM1OGM4Mg");
         check("slack-config-token", &[(&format!("refreshToken = {refresh}"), &refresh)], &["xoxe-1-xxx", "xoxe.xoxp-1-RANDOMSTRINGHERE"]);

@@ -44,6 +44,16 @@ fn longest_run(b: &[u8]) -> usize {
     best
 }
 
+/// The longest run of consecutive ascending characters (`abcdef`, `345678`).
+fn longest_ascending(b: &[u8]) -> usize {
+    let (mut best, mut cur) = (0, 0);
+    for (i, &c) in b.iter().enumerate() {
+        cur = if i > 0 && b[i - 1].checked_add(1) == Some(c) { cur + 1 } else { 1 };
+        best = best.max(cur);
+    }
+    best
+}
+
 /// True when `v` is obviously not a real secret: a template reference, a documentation
 /// placeholder (`xxxxxxxx`, `<your-token>`, `***`), or text we produced ourselves.
 pub fn is_placeholder(v: &str, mask_markers: &[&str]) -> bool {
@@ -65,6 +75,17 @@ pub fn is_placeholder(v: &str, mask_markers: &[&str]) -> bool {
     if (run == b.len() && run >= 2) || (run >= 3 && run * 3 >= b.len()) {
         return true;
     }
+    // `AIzaSyabcdefghijklmnopqrstuvwxyz1234567`: sixteen alphabet-order characters in a long
+    // token do not come from a random generator. Short values are left alone
+    // (`abc123456789` can be someone's real password), and so are shorter runs: fabricated
+    // but real-format keys in tests (`…ghij-klmnopqrstuvwx…`) are masked, as a leak would be.
+    if b.len() >= 24 && longest_ascending(b) >= 16 {
+        return true;
+    }
+    // `xoxp-5723…-####################`, `sk-****`: someone already blanked the secret out.
+    if b.len() > 4 && b[b.len() - 4..].iter().all(|&c| c == b'#' || c == b'*') {
+        return true;
+    }
     let x = b.iter().filter(|&&c| c == b'x' || c == b'X').count();
     x * 2 >= b.len() && b.len() >= 4 || lower.contains("example") || lower.contains("placeholder") || lower.contains("redacted")
         || lower.contains("your_") || lower.contains("your-")
@@ -80,7 +101,9 @@ mod tests {
                   "%TestSourcePassword%", "[PASSWORD]", "**********", "...", "XXXXXXXXXXXX",
                   "xxxxxxxx-xxxx", "00000000000000000000", "password", "<SUMOLOGIC ACCESS KEY>",
                   "AKIAIOSFODNN7EXAMPLE", "[REDACTED:email]", "{SumoAccessKey}", "ops_eyJzaWduSW5B..[Redacted]",
-                  "$(cat ./password.txt)", "{base64(email:password)}", "your_api_key_here"] {
+                  "$(cat ./password.txt)", "{base64(email:password)}", "your_api_key_here",
+                  "AIzaSyabcdefghijklmnopqrstuvwxyz1234567", "sk_live_abcdefghijklmnopqrstuvwx",
+                  "xoxp-572370529330-573807301142-572331691188-####################", "ab12****"] {
             assert!(is_placeholder(v, &["[REDACTED"]), "{v}");
         }
     }
@@ -89,7 +112,9 @@ mod tests {
     fn real_looking_values_are_not() {
         for v in ["Zf3D0LXCM3EIMbgJpUNnkRtOfOueHznB", "hunter2", "P@ssw0rd$1", "s3cr3t-Pa55",
                   "16jysqugoa3ix0wg0u5ci46p", "dafa7817-e246-48f3-91a7-e87653d587b8", "hmac:3f2a",
-                  "{ZqL5kVrX1n8tA2}", "xoxa-2-511111111-31111111111-3111111111111-e039d02840a0b9379c", "p@ss"] {
+                  "{ZqL5kVrX1n8tA2}", "xoxa-2-511111111-31111111111-3111111111111-e039d02840a0b9379c", "p@ss",
+                  "abc123456789", "qwerty123456789", "AIzaSyAnLA7NfeLquW1tJFpx_eQCxoX-oo6YyIs",
+                  "sk-ant-api03-abc123xyz-456def789ghij-klmnopqrstuvwx-3456yza789bcde", "pa##word"] {
             assert!(!is_placeholder(v, &["[REDACTED"]), "{v}");
         }
         assert!(is_placeholder("hmac:3f2a9c", &["hmac:"]));
