@@ -105,7 +105,8 @@ impl Stages {
             }
         }
         if cur != 0 {
-            let result = self.spare[usize::from(cur - 1)].clone();
+            // Handed over, not copied; the buffer is allocated again by the next record.
+            let result = std::mem::take(&mut self.spare[usize::from(cur - 1)]);
             record.replace_encoded(0..src.len(), result);
         }
         Verdict::Keep

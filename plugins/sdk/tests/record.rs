@@ -231,3 +231,25 @@ fn append_encoded_finds_the_root_end_without_reading_members() {
     let mut rec = Record::new(b"[1]", Format::Json);
     assert!(rec.append_encoded("k", b"1".to_vec()).is_err());
 }
+
+#[test]
+fn replacing_the_whole_record_writes_the_replacement_alone() {
+    for format in [Format::Json, Format::Msgpack] {
+        let mut bytes = encode(format, &json!({"a": 1, "b": [true]}));
+        if format == Format::Json {
+            bytes.push(0); // the host's NUL is part of the replaced span
+        }
+        let replacement = encode(format, &json!({"z": "new"}));
+        let mut rec = Record::new(&bytes, format);
+        rec.replace_encoded(0..bytes.len(), replacement.clone());
+        let mut out = Vec::new();
+        rec.write(&mut out).unwrap();
+        assert_eq!(out, replacement);
+        // A value replacing the whole record is encoded in the record's format.
+        let mut rec = Record::new(&bytes, format);
+        rec.replace(0..bytes.len(), json!({"v": 2}));
+        let mut out = Vec::new();
+        rec.write(&mut out).unwrap();
+        assert_eq!(decode(format, &out), json!({"v": 2}));
+    }
+}
