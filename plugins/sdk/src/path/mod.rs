@@ -119,6 +119,10 @@ struct TrieNode {
     /// Some key child has key children of its own: only then can a dotted member key
     /// (`compliance.sox`) stand for several path segments.
     deep: bool,
+    /// Bit `b & 63` set for the first byte `b` of every key (all bits for an empty key): most
+    /// members of a record are not wanted, and one test rejects them before any key is
+    /// compared. A dotted member key starts with its first segment, so it is covered too.
+    first_bytes: u64,
 }
 
 /// Many paths compiled into a trie, looked up in one pass over the record: only objects on the
@@ -157,6 +161,12 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// See [`TrieNode::first_bytes`].
+#[inline(always)]
+fn first_byte_bit(b: u8) -> u64 {
+    1 << (b & 63)
+}
+
 impl FieldSet {
     pub fn new(paths: &[FieldPath]) -> Self {
         let mut trie = vec![TrieNode::default()];
@@ -185,6 +195,7 @@ impl FieldSet {
         for i in 0..trie.len() {
             let deep = trie[i].keys.iter().any(|&(_, n)| !trie[n].keys.is_empty());
             trie[i].deep = deep;
+            trie[i].first_bytes = trie[i].keys.iter().fold(0, |m, (k, _)| m | k.as_bytes().first().map_or(u64::MAX, |&b| first_byte_bit(b)));
         }
         FieldSet { paths: paths.to_vec(), trie, first_only: false }
     }
@@ -321,5 +332,24 @@ mod tests {
         assert_eq!(s(2).as_deref(), Some("[\"a\",\"b\"]"));
         assert_eq!(s(3).as_deref(), Some("\"bob\""));
         assert_eq!(s(4), None);
+    }
+
+    #[test]
+    fn keys_rejected_by_first_byte_are_only_the_unwanted_ones() {
+        // 'a' (0x61) and '!' (0x21) share a bit; "" and "é…" and a dotted member key must
+        // still be found; "zeta" shares no first byte with any wanted key.
+        let rec = r#"{"zeta":0,"!x":1,"a":2,"":3,"éclair":4,"k.v":5,"k":{"v":6},"\u0061b":7}"#;
+        let paths: Vec<FieldPath> = ["a", "!x", "[\"\"]", "éclair", "k.v", "ab", "zz"].iter().map(|s| p(s)).collect();
+        let set = FieldSet::new(&paths);
+        let root = Node::root(rec.as_bytes(), Format::Json).unwrap();
+        let f = set.lookup(root).unwrap();
+        let all = |id| f.get(id).iter().map(|n| String::from_utf8(n.raw().unwrap().to_vec()).unwrap()).collect::<Vec<_>>();
+        assert_eq!(all(0), ["2"]);
+        assert_eq!(all(1), ["1"]);
+        assert_eq!(all(2), ["3"]);
+        assert_eq!(all(3), ["4"]);
+        assert_eq!(all(4), ["5", "6"]);
+        assert_eq!(all(5), ["7"]);
+        assert!(all(6).is_empty());
     }
 }

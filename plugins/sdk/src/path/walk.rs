@@ -218,6 +218,10 @@ impl FieldSet {
             return self.child_by_text(at, &text);
         }
         let raw = key.raw();
+        // No key (nor a dotted path's first segment) starts like this one: not wanted.
+        if node.first_bytes & raw.first().map_or(u64::MAX, |&b| super::first_byte_bit(b)) == 0 {
+            return None;
+        }
         if let Some(&(_, n)) = node.keys.iter().find(|(k, _)| k.as_bytes() == raw) {
             return Some(n);
         }
