@@ -57,10 +57,20 @@ fn ends_with_word(name: &str, word: &str) -> bool {
     name.ends_with(word) && name.len() > word.len()
 }
 
+/// `hay.contains(needle)` for short names: `str::contains` sets up a two-way searcher
+/// (~700 instructions) per call, which costs more than this naive scan of a key name.
+fn has(hay: &str, needle: &str) -> bool {
+    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    match n.first() {
+        None => true,
+        Some(&first) => h.len() >= n.len() && h.windows(n.len()).any(|w| w[0] == first && w == n),
+    }
+}
+
 /// Classifies a (lower-case) name, or `None` when it does not name a secret.
 fn classify(name: &str) -> Option<Strength> {
     let name = name.trim_matches(|c: char| c == '.' || c == '-' || c == '_' || c == '$');
-    if HARMLESS_NAME_PARTS.iter().any(|p| name.contains(p)) {
+    if HARMLESS_NAME_PARTS.iter().any(|p| has(name, p)) {
         return None;
     }
     let bare = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '_' || c == '-');
@@ -69,33 +79,33 @@ fn classify(name: &str) -> Option<Strength> {
     }
     // `secretKey`/`secret_id` may name a key rather than hold one (ExternalSecret's
     // `secretKey: api-key`): those need a random-looking value like tokens do.
-    let named_secret = bare.contains("secret") && !["secretkey", "secret_key", "secret-key", "secretid", "secret_id", "secret-id", "secretref", "secretname"].iter().any(|s| bare.contains(s));
-    let password = bare.contains("passw")
-        || bare.contains("passphrase")
+    let named_secret = has(bare, "secret") && !["secretkey", "secret_key", "secret-key", "secretid", "secret_id", "secret-id", "secretref", "secretname"].iter().any(|s| has(bare, s));
+    let password = has(bare, "passw")
+        || has(bare, "passphrase")
         || bare.ends_with("pass")
         || bare.ends_with("pwd")
-        || bare.contains("pwd_")
+        || has(bare, "pwd_")
         || named_secret;
     if password {
         return Some(Strength::Password);
     }
-    let token = bare.contains("token")
-        || bare.contains("secret")
-        || bare.contains("apikey")
-        || bare.contains("api_key")
-        || bare.contains("api-key")
-        || bare.contains("api.key")
-        || bare.contains("accesskey")
-        || bare.contains("access_key")
-        || bare.contains("access-key")
-        || bare.contains("privatekey")
-        || bare.contains("private_key")
-        || bare.contains("private-key")
-        || bare.contains("credential")
-        || bare.contains("creds")
+    let token = has(bare, "token")
+        || has(bare, "secret")
+        || has(bare, "apikey")
+        || has(bare, "api_key")
+        || has(bare, "api-key")
+        || has(bare, "api.key")
+        || has(bare, "accesskey")
+        || has(bare, "access_key")
+        || has(bare, "access-key")
+        || has(bare, "privatekey")
+        || has(bare, "private_key")
+        || has(bare, "private-key")
+        || has(bare, "credential")
+        || has(bare, "creds")
         || bare.ends_with("auth")
-        || bare.contains("authkey")
-        || bare.contains("auth_key");
+        || has(bare, "authkey")
+        || has(bare, "auth_key");
     token.then_some(Strength::Token)
 }
 
