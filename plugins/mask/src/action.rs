@@ -3,6 +3,7 @@
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
+use crate::text::push_replaced;
 
 /// How one rule masks.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,7 +43,7 @@ pub fn render(action: &Action, rule_id: &str, secret: &str, hash: Option<&HashSe
         Action::Partial { keep_first, keep_last, mask_char } => partial(secret, *keep_first, *keep_last, *mask_char, out),
         Action::Hash => match hash {
             Some(h) => {
-                out.push_str(&h.prefix.replace("{rule}", rule_id));
+                push_replaced(&h.prefix, "{rule}", rule_id, out);
                 out.push_str(&hmac_hex(&h.key, secret, h.length));
             }
             // The config loader refuses `hash` without a key; never leak if that ever changes.
@@ -60,10 +61,7 @@ pub fn render_container(action: &Action, rule_id: &str, out: &mut String) {
 }
 
 fn push_token(token: &str, rule_id: &str, out: &mut String) {
-    match token.find("{rule}") {
-        Some(_) => out.push_str(&token.replace("{rule}", rule_id)),
-        None => out.push_str(token),
-    }
+    push_replaced(token, "{rule}", rule_id, out);
 }
 
 /// Partial masking. Unless at least half of the letters and digits (or at least 4 of them)

@@ -23,6 +23,7 @@ mod keys;
 mod pem;
 mod prefilter;
 mod rule;
+mod text;
 pub mod rules;
 mod validate;
 mod walk;

@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use crate::rule::{Boundary, Pattern, RuleSpec};
+use crate::text::has;
 use crate::validate::{is_placeholder, shannon};
 
 /// Keywords that start the scan (each occurrence is looked at in its surroundings).
@@ -57,16 +58,6 @@ fn ends_with_word(name: &str, word: &str) -> bool {
     name.ends_with(word) && name.len() > word.len()
 }
 
-/// `hay.contains(needle)` for short names: `str::contains` sets up a two-way searcher
-/// (~700 instructions) per call, which costs more than this naive scan of a key name.
-fn has(hay: &str, needle: &str) -> bool {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
-    match n.first() {
-        None => true,
-        Some(&first) => h.len() >= n.len() && h.windows(n.len()).any(|w| w[0] == first && w == n),
-    }
-}
-
 /// Classifies a (lower-case) name, or `None` when it does not name a secret.
 fn classify(name: &str) -> Option<Strength> {
     let name = name.trim_matches(|c: char| c == '.' || c == '-' || c == '_' || c == '$');
@@ -110,7 +101,7 @@ fn classify(name: &str) -> Option<Strength> {
 }
 
 fn looks_like_path_or_url(v: &str) -> bool {
-    v.starts_with('/') || v.starts_with("./") || v.starts_with("~/") || v.starts_with("../") || v.contains("://")
+    v.starts_with('/') || v.starts_with("./") || v.starts_with("~/") || v.starts_with("../") || has(v, "://")
         || (v.len() > 2 && v.as_bytes()[1] == b':' && matches!(v.as_bytes()[2], b'\\' | b'/'))
 }
 

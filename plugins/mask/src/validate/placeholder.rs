@@ -1,6 +1,8 @@
 //! Values that only look like secrets: template references, placeholders from documentation,
 //! and our own mask output (so masking twice changes nothing).
 
+use crate::text::has;
+
 /// Words that stand for a secret in documentation and sample configs.
 const PLACEHOLDER_WORDS: &[&str] = &[
     "password", "passwd", "pass", "pwd", "secret", "token", "apikey", "api_key", "api-key",
@@ -21,10 +23,10 @@ fn template_like(v: &str) -> bool {
     braced_words
         || matches!(first, b'$' | b'<' | b'[' | b'(' | b'%' | b'*' | b'#')
         || v.starts_with("{{")
-        || v.contains("..")
+        || has(v, "..")
         || (first == b'.' && v.starts_with("..."))
-        || v.contains("${")
-        || v.contains("{{")
+        || has(v, "${")
+        || has(v, "{{")
         || (last == b'%' && v.contains('%'))
         || (last == b'>' && v.contains('<'))
 }
@@ -87,8 +89,8 @@ pub fn is_placeholder(v: &str, mask_markers: &[&str]) -> bool {
         return true;
     }
     let x = b.iter().filter(|&&c| c == b'x' || c == b'X').count();
-    x * 2 >= b.len() && b.len() >= 4 || lower.contains("example") || lower.contains("placeholder") || lower.contains("redacted")
-        || lower.contains("your_") || lower.contains("your-")
+    x * 2 >= b.len() && b.len() >= 4 || has(&lower, "example") || has(&lower, "placeholder") || has(&lower, "redacted")
+        || has(&lower, "your_") || has(&lower, "your-")
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ fn email(text: &str, caps: &Captures<'_>, out: &mut Vec<Range<usize>>) {
         .map_or(0, |(i, c)| i + c.len_utf8());
     let token = &before[token_start..];
     // `scheme://user:password@host`: between `://` and the address there is no path or query.
-    if let Some(p) = token.find("://")
+    if let Some(p) = crate::text::find(token, "://")
         && !token[p + 3..].contains(['/', '?', '=', '&']) {
             return;
         }
