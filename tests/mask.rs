@@ -153,6 +153,22 @@ fn what_must_and_must_not_be_masked_in_the_examples() {
 }
 
 #[test]
+fn the_credential_in_the_audit_example_is_masked() {
+    // `make demo` shows this record before and after: its key once read `AKIAEXAMPLEFAKE…`,
+    // which mask rightly takes for a documentation placeholder, so the demo showed it unmasked.
+    let mut p = pipeline(EventFormat::Json, AbiVersion::V1, None);
+    let input = workspace_root().join("examples/k8s-audit/audit.log");
+    let mut all = String::new();
+    for r in records(&input) {
+        let k = kept(p.run(r).fate, "audit event");
+        all.push_str(&msgpack_to_json(&k.body));
+        all.push('\n');
+    }
+    assert!(!all.contains("AKIAZ7QF3LWXB2MRK5TN"), "the ConfigMap's AWS key survived");
+    assert!(all.contains("aws_access_key_id = [REDACTED:aws-access-key-id]"), "the ConfigMap's AWS key was not masked in place");
+}
+
+#[test]
 fn json_msgpack_v1_v2_give_the_same_records() {
     let combos = [
         (EventFormat::Json, AbiVersion::V1),

@@ -458,7 +458,7 @@ ev(ts(10, 16, 2, 4000), "delete", ALICE, ALICE_IP, KUBECTL, "clusterroles", None
 # a NodePort service.
 cm = {"kind": "ConfigMap", "apiVersion": "v1",
       "metadata": {"name": "legacy-exporter", "namespace": "staging", "creationTimestamp": None},
-      "data": {"exporter.ini": "[aws]\naws_access_key_id = AKIAEXAMPLEFAKE00001\naws_s3_bucket = legacy-exports\n",
+      "data": {"exporter.ini": "[aws]\naws_access_key_id = AKIAZ7QF3LWXB2MRK5TN\naws_s3_bucket = legacy-exports\n",
                "LOG_LEVEL": "info"}}
 ev(ts(14, 5, 9, 550000), "create", INTERN, INTERN_IP, KUBECTL, "configmaps", "staging", None, level="Request", code=201,
    req=cm, reason=rbac_reason("RoleBinding", "interns-edit/staging", "edit", 'Group "interns"'), lat_ms=6)
