@@ -81,10 +81,7 @@ impl Glob {
             Shape::Exact => return t == self.literal(),
             Shape::Prefix => return t.starts_with(self.literal()),
             Shape::Suffix => return t.ends_with(self.literal()),
-            Shape::Contains => {
-                let lit = self.literal();
-                return t.len() >= lit.len() && t.windows(lit.len()).any(|w| w[0] == lit[0] && w == lit);
-            }
+            Shape::Contains => return crate::text::find_bytes(t, self.literal()).is_some(),
             Shape::General => {}
         }
         // Most globs are rejected by their first or last byte (`password`, `*_token`).

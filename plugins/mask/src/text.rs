@@ -4,7 +4,11 @@
 
 /// Where `needle` first occurs in `hay`.
 pub fn find(hay: &str, needle: &str) -> Option<usize> {
-    let (h, n) = (hay.as_bytes(), needle.as_bytes());
+    find_bytes(hay.as_bytes(), needle.as_bytes())
+}
+
+/// [`find`] over bytes.
+pub fn find_bytes(h: &[u8], n: &[u8]) -> Option<usize> {
     let Some(&first) = n.first() else { return Some(0) };
     if h.len() < n.len() {
         return None;

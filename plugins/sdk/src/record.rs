@@ -265,14 +265,14 @@ impl<'a> Record<'a> {
             }
         }
         // The whole record replaced (what `Stages` does): its bytes, no bookkeeping.
-        if let ([(span, replacement)], []) = (self.replaces.as_slice(), self.inserts.as_slice()) {
-            if *span == (0..self.src.len()) {
-                match replacement {
-                    Replacement::Value(v) => value::encode(out, v, self.format),
-                    Replacement::Encoded(bytes) => out.extend_from_slice(bytes),
-                }
-                return Ok(());
+        if let ([(span, replacement)], []) = (self.replaces.as_slice(), self.inserts.as_slice())
+            && *span == (0..self.src.len())
+        {
+            match replacement {
+                Replacement::Value(v) => value::encode(out, v, self.format),
+                Replacement::Encoded(bytes) => out.extend_from_slice(bytes),
             }
+            return Ok(());
         }
         let mut replaces: Vec<&(Range<usize>, Replacement)> = self.replaces.iter().collect();
         replaces.sort_by_key(|(r, _)| (r.start, std::cmp::Reverse(r.end)));

@@ -58,6 +58,12 @@ fn ends_with_word(name: &str, word: &str) -> bool {
     name.ends_with(word) && name.len() > word.len()
 }
 
+/// Parts of a name that hold a token, key or credential.
+const TOKEN_NAME_PARTS: &[&str] = &[
+    "token", "secret", "apikey", "api_key", "api-key", "api.key", "accesskey", "access_key", "access-key",
+    "privatekey", "private_key", "private-key", "credential", "creds", "authkey", "auth_key",
+];
+
 /// Classifies a (lower-case) name, or `None` when it does not name a secret.
 fn classify(name: &str) -> Option<Strength> {
     let name = name.trim_matches(|c: char| c == '.' || c == '-' || c == '_' || c == '$');
@@ -80,23 +86,7 @@ fn classify(name: &str) -> Option<Strength> {
     if password {
         return Some(Strength::Password);
     }
-    let token = has(bare, "token")
-        || has(bare, "secret")
-        || has(bare, "apikey")
-        || has(bare, "api_key")
-        || has(bare, "api-key")
-        || has(bare, "api.key")
-        || has(bare, "accesskey")
-        || has(bare, "access_key")
-        || has(bare, "access-key")
-        || has(bare, "privatekey")
-        || has(bare, "private_key")
-        || has(bare, "private-key")
-        || has(bare, "credential")
-        || has(bare, "creds")
-        || bare.ends_with("auth")
-        || has(bare, "authkey")
-        || has(bare, "auth_key");
+    let token = TOKEN_NAME_PARTS.iter().any(|p| has(bare, p)) || bare.ends_with("auth");
     token.then_some(Strength::Token)
 }
 
